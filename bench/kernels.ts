@@ -24,18 +24,23 @@ function randomF32(n: number, scale = 1): Float32Array {
   return a;
 }
 
-// Mean ms per call: one warm-up call, then calls until minMs have passed (at least minReps).
-function time(fn: () => void, minMs: number, minReps: number): number {
+// Ms per call: one warm-up call, then `rounds` rounds of calls lasting minMs / rounds each (at least
+// minReps calls in all); the best round's mean, which filters out other load on the machine.
+function time(fn: () => void, minMs: number, minReps: number, rounds = 5): number {
   fn();
-  let reps = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (reps < minReps || t - t0 < minMs) {
-    fn();
-    reps++;
-    t = performance.now();
+  let best = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < rounds; r++) {
+    let reps = 0;
+    const t0 = performance.now();
+    let t = t0;
+    while (reps < Math.ceil(minReps / rounds) || t - t0 < minMs / rounds) {
+      fn();
+      reps++;
+      t = performance.now();
+    }
+    best = Math.min(best, (t - t0) / reps);
   }
-  return (t - t0) / reps;
+  return best;
 }
 
 type Case = { name: string; run: (k: Kernels) => void };
@@ -170,7 +175,7 @@ console.log(`${'kernel'.padEnd(36)}${'native ms'.padStart(12)}${'js ms'.padStart
 for (const c of cases()) {
   if (filter && !c.name.includes(filter)) continue;
   const n = native ? time(() => c.run(native), 500, 5) : Number.NaN;
-  const j = skipJs ? Number.NaN : time(() => c.run(jsKernels), 300, 1);
+  const j = skipJs ? Number.NaN : time(() => c.run(jsKernels), 300, 1, 1);
   const ratio = Number.isNaN(n) || Number.isNaN(j) ? '' : `${(j / n).toFixed(1)}x`;
   console.log(
     `${c.name.padEnd(36)}${(Number.isNaN(n) ? '-' : fmt(n)).padStart(12)}${(Number.isNaN(j) ? '-' : fmt(j)).padStart(12)}${ratio.padStart(10)}`,

@@ -24,6 +24,7 @@ namespace tessera {
 
 // ---- pool, BLAS threads, scratch ------------------------------------------------------------------------
 
+static int kAttBlock = 64;  // attention row block (TESSERA_ATT_BLOCK overrides, for tuning)
 static ThreadPool* gPool = nullptr;  // created once, never destroyed (helper threads sleep until exit)
 static std::once_flag gInit;
 
@@ -40,6 +41,7 @@ void init(int threads) {
     int spin = 50;
     if (const char* s = std::getenv("TESSERA_SPIN_US")) spin = std::atoi(s);
     gPool = new ThreadPool(threads, spin);
+    if (const char* s = std::getenv("TESSERA_ATT_BLOCK")) kAttBlock = std::atoi(s);
     setBlasThreads(gPool->size());
   });
 }
@@ -164,14 +166,16 @@ void gemm(bool transA, bool transB, int M, int N, int K, float alpha, const floa
 
 // ---- bias -----------------------------------------------------------------------------------------------
 
+static void addBiasRows(float* __restrict out, const float* __restrict bias, int64_t n0, int64_t n1, int64_t C) {
+  for (int64_t n = n0; n < n1; n++) {
+    float* __restrict o = out + n * C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) o[c] += bias[c];
+  }
+}
+
 void addBias(float* out, const float* bias, int64_t N, int64_t C) {
-  pool().parallelFor(N, rowGrain(C), [&](int, int64_t n0, int64_t n1) {
-    for (int64_t n = n0; n < n1; n++) {
-      float* __restrict o = out + n * C;
-      const float* __restrict b = bias;
-      for (int64_t c = 0; c < C; c++) o[c] += b[c];
-    }
-  });
+  pool().parallelFor(N, rowGrain(C), [&](int, int64_t n0, int64_t n1) { addBiasRows(out, bias, n0, n1, C); });
 }
 
 // Sums rows [n0, n1) of an (N, C) matrix into acc (C floats), 4 rows at a time.
@@ -182,11 +186,22 @@ static void sumRows(const float* x, int64_t n0, int64_t n1, int64_t C, float* __
     const float* __restrict b = a + C;
     const float* __restrict c2 = b + C;
     const float* __restrict d = c2 + C;
+#pragma omp simd
     for (int64_t c = 0; c < C; c++) acc[c] += (a[c] + b[c]) + (c2[c] + d[c]);
   }
   for (; n < n1; n++) {
     const float* __restrict a = x + n * C;
+#pragma omp simd
     for (int64_t c = 0; c < C; c++) acc[c] += a[c];
+  }
+}
+
+// acc[c] += sum over t < nt of part[t * stride + c]
+static void addPartials(float* __restrict acc, const float* __restrict part, int nt, int64_t stride, int64_t C) {
+  for (int t = 0; t < nt; t++) {
+    const float* __restrict p = part + size_t(t) * stride;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) acc[c] += p[c];
   }
 }
 
@@ -200,92 +215,124 @@ void biasBackward(const float* dout, float* dbias, int64_t N, int64_t C) {
   float* part = scratch(size_t(nt) * C, 1);
   std::fill(part, part + size_t(nt) * C, 0.0f);
   pool().parallelFor(N, 1, [&](int tid, int64_t n0, int64_t n1) { sumRows(dout, n0, n1, C, part + tid * C); });
-  for (int t = 0; t < nt; t++) {
-    const float* __restrict p = part + t * C;
-    for (int64_t c = 0; c < C; c++) dbias[c] += p[c];
-  }
+  addPartials(dbias, part, nt, C, C);
 }
 
 // ---- normalisation --------------------------------------------------------------------------------------
+// The loops live in plain functions over explicit (restrict) pointers and a row range; the parallelFor
+// lambdas only forward to them, which keeps the inner loops cleanly vectorised.
+
+static void layerNormForwardRows(const float* __restrict x, const float* __restrict w, const float* __restrict b,
+                                 float* __restrict out, float* __restrict mean, float* __restrict rstd, int64_t n0,
+                                 int64_t n1, int64_t C, float eps) {
+  for (int64_t n = n0; n < n1; n++) {
+    const float* __restrict xr = x + n * C;
+    float* __restrict o = out + n * C;
+    float s = 0;
+#pragma omp simd reduction(+ : s)
+    for (int64_t c = 0; c < C; c++) s += xr[c];
+    const float m = s / float(C);
+    float v = 0;
+#pragma omp simd reduction(+ : v)
+    for (int64_t c = 0; c < C; c++) {
+      const float d = xr[c] - m;
+      v += d * d;
+    }
+    const float r = float(1.0 / std::sqrt(double(v) / double(C) + double(eps)));
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) o[c] = (xr[c] - m) * r * w[c] + b[c];
+    mean[n] = m;
+    rstd[n] = r;
+  }
+}
 
 void layerNormForward(const float* x, const float* w, const float* b, float* out, float* mean, float* rstd, int64_t N,
                       int64_t C, float eps) {
   pool().parallelFor(N, rowGrain(C), [&](int, int64_t n0, int64_t n1) {
-    for (int64_t n = n0; n < n1; n++) {
-      const float* xr = x + n * C;
-      float* o = out + n * C;
-      float s = 0;
-#pragma omp simd reduction(+ : s)
-      for (int64_t c = 0; c < C; c++) s += xr[c];
-      const float m = s / float(C);
-      float v = 0;
-#pragma omp simd reduction(+ : v)
-      for (int64_t c = 0; c < C; c++) {
-        const float d = xr[c] - m;
-        v += d * d;
-      }
-      const float r = float(1.0 / std::sqrt(double(v) / double(C) + double(eps)));
-      for (int64_t c = 0; c < C; c++) o[c] = (xr[c] - m) * r * w[c] + b[c];
-      mean[n] = m;
-      rstd[n] = r;
-    }
+    layerNormForwardRows(x, w, b, out, mean, rstd, n0, n1, C, eps);
   });
+}
+
+static void layerNormBackwardRows(const float* __restrict dout, const float* __restrict x, const float* __restrict w,
+                                  const float* __restrict mean, const float* __restrict rstd, float* __restrict dx,
+                                  float* __restrict pw, float* __restrict pb, int64_t n0, int64_t n1, int64_t C) {
+  for (int64_t n = n0; n < n1; n++) {
+    const float* __restrict xr = x + n * C;
+    const float* __restrict g = dout + n * C;
+    float* __restrict d = dx + n * C;
+    const float m = mean[n], r = rstd[n];
+    float sumD = 0, sumDX = 0;
+#pragma omp simd reduction(+ : sumD, sumDX)
+    for (int64_t c = 0; c < C; c++) {
+      const float xhat = (xr[c] - m) * r;
+      const float dn = g[c] * w[c];
+      sumD += dn;
+      sumDX += dn * xhat;
+    }
+    const float meanD = sumD / float(C), meanDX = sumDX / float(C);
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) {
+      const float xhat = (xr[c] - m) * r;
+      pb[c] += g[c];
+      pw[c] += g[c] * xhat;
+      d[c] += r * (g[c] * w[c] - meanD - xhat * meanDX);
+    }
+  }
 }
 
 void layerNormBackward(const float* dout, const float* x, const float* w, const float* mean, const float* rstd,
                        float* dx, float* dw, float* db, int64_t N, int64_t C) {
   const int nt = threads();
-  // per-thread partial dw, db: slot t holds [dw (C), db (C)]
+  // per-thread partial dw, db: slot t holds [dw (C), db (C)], reduced in a fixed order (deterministic)
   float* part = scratch(size_t(nt) * 2 * C, 1);
   std::fill(part, part + size_t(nt) * 2 * C, 0.0f);
   pool().parallelFor(N, rowGrain(C), [&](int tid, int64_t n0, int64_t n1) {
-    float* __restrict pw = part + size_t(tid) * 2 * C;
-    float* __restrict pb = pw + C;
-    for (int64_t n = n0; n < n1; n++) {
-      const float* __restrict xr = x + n * C;
-      const float* __restrict g = dout + n * C;
-      float* __restrict d = dx + n * C;
-      const float m = mean[n], r = rstd[n];
-      float sumD = 0, sumDX = 0;
-#pragma omp simd reduction(+ : sumD, sumDX)
-      for (int64_t c = 0; c < C; c++) {
-        const float xhat = (xr[c] - m) * r;
-        const float dn = g[c] * w[c];
-        sumD += dn;
-        sumDX += dn * xhat;
-      }
-      const float meanD = sumD / float(C), meanDX = sumDX / float(C);
-      for (int64_t c = 0; c < C; c++) {
-        const float xhat = (xr[c] - m) * r;
-        pb[c] += g[c];
-        pw[c] += g[c] * xhat;
-        d[c] += r * (g[c] * w[c] - meanD - xhat * meanDX);
-      }
-    }
+    float* pw = part + size_t(tid) * 2 * C;
+    layerNormBackwardRows(dout, x, w, mean, rstd, dx, pw, pw + C, n0, n1, C);
   });
-  for (int t = 0; t < nt; t++) {
-    const float* __restrict pw = part + size_t(t) * 2 * C;
-    const float* __restrict pb = pw + C;
-    for (int64_t c = 0; c < C; c++) {
-      dw[c] += pw[c];
-      db[c] += pb[c];
-    }
+  addPartials(dw, part, nt, 2 * C, C);
+  addPartials(db, part + C, nt, 2 * C, C);
+}
+
+static void rmsNormForwardRows(const float* __restrict x, const float* __restrict w, float* __restrict out,
+                               float* __restrict rstd, int64_t n0, int64_t n1, int64_t C, float eps) {
+  for (int64_t n = n0; n < n1; n++) {
+    const float* __restrict xr = x + n * C;
+    float* __restrict o = out + n * C;
+    float ss = 0;
+#pragma omp simd reduction(+ : ss)
+    for (int64_t c = 0; c < C; c++) ss += xr[c] * xr[c];
+    const float r = float(1.0 / std::sqrt(double(ss) / double(C) + double(eps)));
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) o[c] = xr[c] * r * w[c];
+    rstd[n] = r;
   }
 }
 
 void rmsNormForward(const float* x, const float* w, float* out, float* rstd, int64_t N, int64_t C, float eps) {
-  pool().parallelFor(N, rowGrain(C), [&](int, int64_t n0, int64_t n1) {
-    for (int64_t n = n0; n < n1; n++) {
-      const float* xr = x + n * C;
-      float* o = out + n * C;
-      float ss = 0;
-#pragma omp simd reduction(+ : ss)
-      for (int64_t c = 0; c < C; c++) ss += xr[c] * xr[c];
-      const float r = float(1.0 / std::sqrt(double(ss) / double(C) + double(eps)));
-      for (int64_t c = 0; c < C; c++) o[c] = xr[c] * r * w[c];
-      rstd[n] = r;
+  pool().parallelFor(N, rowGrain(C),
+                     [&](int, int64_t n0, int64_t n1) { rmsNormForwardRows(x, w, out, rstd, n0, n1, C, eps); });
+}
+
+static void rmsNormBackwardRows(const float* __restrict dout, const float* __restrict x, const float* __restrict w,
+                                const float* __restrict rstd, float* __restrict dx, float* __restrict pw, int64_t n0,
+                                int64_t n1, int64_t C) {
+  for (int64_t n = n0; n < n1; n++) {
+    const float* __restrict xr = x + n * C;
+    const float* __restrict g = dout + n * C;
+    float* __restrict d = dx + n * C;
+    const float r = rstd[n];
+    float sumDX = 0;
+#pragma omp simd reduction(+ : sumDX)
+    for (int64_t c = 0; c < C; c++) sumDX += g[c] * w[c] * xr[c] * r;
+    const float meanDX = sumDX / float(C);
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) {
+      const float xhat = xr[c] * r;
+      pw[c] += g[c] * xhat;
+      d[c] += r * (g[c] * w[c] - xhat * meanDX);
     }
-  });
+  }
 }
 
 void rmsNormBackward(const float* dout, const float* x, const float* w, const float* rstd, float* dx, float* dw,
@@ -294,126 +341,123 @@ void rmsNormBackward(const float* dout, const float* x, const float* w, const fl
   float* part = scratch(size_t(nt) * C, 1);
   std::fill(part, part + size_t(nt) * C, 0.0f);
   pool().parallelFor(N, rowGrain(C), [&](int tid, int64_t n0, int64_t n1) {
-    float* __restrict pw = part + size_t(tid) * C;
-    for (int64_t n = n0; n < n1; n++) {
-      const float* __restrict xr = x + n * C;
-      const float* __restrict g = dout + n * C;
-      float* __restrict d = dx + n * C;
-      const float r = rstd[n];
-      float sumDX = 0;
-#pragma omp simd reduction(+ : sumDX)
-      for (int64_t c = 0; c < C; c++) sumDX += g[c] * w[c] * xr[c] * r;
-      const float meanDX = sumDX / float(C);
-      for (int64_t c = 0; c < C; c++) {
-        const float xhat = xr[c] * r;
-        pw[c] += g[c] * xhat;
-        d[c] += r * (g[c] * w[c] - xhat * meanDX);
-      }
-    }
+    rmsNormBackwardRows(dout, x, w, rstd, dx, part + size_t(tid) * C, n0, n1, C);
   });
-  for (int t = 0; t < nt; t++) {
-    const float* __restrict pw = part + size_t(t) * C;
-    for (int64_t c = 0; c < C; c++) dw[c] += pw[c];
-  }
+  addPartials(dw, part, nt, C, C);
 }
 
 // ---- activations ----------------------------------------------------------------------------------------
 // GELU (tanh form) is evaluated as x * sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3), which equals
 // 0.5 x (1 + tanh u) exactly but has no cancellation for negative x; 1 - tanh^2 u = 4 s (1 - s).
+// No restrict here: in-place calls (out == x, dx == dout) are allowed and each element is read before
+// it is written at the same index, which `omp simd` keeps valid.
 
 static constexpr float kGeluC = 0.7978845608028654f;  // sqrt(2/pi)
 
+static void geluForwardRange(const float* x, float* out, int64_t i0, int64_t i1) {
+#pragma omp simd
+  for (int64_t i = i0; i < i1; i++) {
+    const float v = x[i];
+    const float u = kGeluC * (v + 0.044715f * v * v * v);
+    out[i] = v * fsigmoid(2.0f * u);
+  }
+}
+
+static void geluBackwardRange(const float* x, const float* dout, float* dx, int64_t i0, int64_t i1) {
+#pragma omp simd
+  for (int64_t i = i0; i < i1; i++) {
+    const float v = x[i];
+    const float u = kGeluC * (v + 0.044715f * v * v * v);
+    const float s = fsigmoid(2.0f * u);  // 0.5 (1 + tanh u)
+    const float du = kGeluC * (1.0f + 3.0f * 0.044715f * v * v);
+    dx[i] += dout[i] * (s + 2.0f * v * s * (1.0f - s) * du);
+  }
+}
+
+static void siluForwardRange(const float* x, float* out, int64_t i0, int64_t i1) {
+#pragma omp simd
+  for (int64_t i = i0; i < i1; i++) {
+    const float v = x[i];
+    out[i] = v * fsigmoid(v);
+  }
+}
+
+static void siluBackwardRange(const float* x, const float* dout, float* dx, int64_t i0, int64_t i1) {
+#pragma omp simd
+  for (int64_t i = i0; i < i1; i++) {
+    const float v = x[i];
+    const float s = fsigmoid(v);
+    dx[i] += dout[i] * s * (1.0f + v * (1.0f - s));
+  }
+}
+
 void geluForward(const float* x, float* out, int64_t n) {
-  pool().parallelFor(n, kGrain, [&](int, int64_t i0, int64_t i1) {
-    const float* __restrict xs = x;
-    float* __restrict os = out;
-    if (x == out) {  // in place: same loop without the no-alias promise
-      for (int64_t i = i0; i < i1; i++) {
-        const float v = x[i];
-        const float u = kGeluC * (v + 0.044715f * v * v * v);
-        out[i] = v * fsigmoid(2.0f * u);
-      }
-      return;
-    }
-    for (int64_t i = i0; i < i1; i++) {
-      const float v = xs[i];
-      const float u = kGeluC * (v + 0.044715f * v * v * v);
-      os[i] = v * fsigmoid(2.0f * u);
-    }
-  });
+  pool().parallelFor(n, kGrain, [&](int, int64_t i0, int64_t i1) { geluForwardRange(x, out, i0, i1); });
 }
-
 void geluBackward(const float* x, const float* dout, float* dx, int64_t n) {
-  pool().parallelFor(n, kGrain, [&](int, int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; i++) {
-      const float v = x[i];
-      const float u = kGeluC * (v + 0.044715f * v * v * v);
-      const float s = fsigmoid(2.0f * u);  // 0.5 (1 + tanh u)
-      const float du = kGeluC * (1.0f + 3.0f * 0.044715f * v * v);
-      dx[i] += dout[i] * (s + 2.0f * v * s * (1.0f - s) * du);
-    }
-  });
+  pool().parallelFor(n, kGrain, [&](int, int64_t i0, int64_t i1) { geluBackwardRange(x, dout, dx, i0, i1); });
 }
-
 void siluForward(const float* x, float* out, int64_t n) {
-  pool().parallelFor(n, kGrain, [&](int, int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; i++) {
-      const float v = x[i];
-      out[i] = v * fsigmoid(v);
-    }
-  });
+  pool().parallelFor(n, kGrain, [&](int, int64_t i0, int64_t i1) { siluForwardRange(x, out, i0, i1); });
 }
-
 void siluBackward(const float* x, const float* dout, float* dx, int64_t n) {
-  pool().parallelFor(n, kGrain, [&](int, int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; i++) {
-      const float v = x[i];
-      const float s = fsigmoid(v);
-      dx[i] += dout[i] * s * (1.0f + v * (1.0f - s));
-    }
-  });
+  pool().parallelFor(n, kGrain, [&](int, int64_t i0, int64_t i1) { siluBackwardRange(x, dout, dx, i0, i1); });
 }
 
 // ---- cross-entropy --------------------------------------------------------------------------------------
 
+static void crossEntropyForwardRows(const float* __restrict logits, const int32_t* __restrict targets,
+                                    const float* __restrict weights, float* __restrict loss, float* __restrict lse,
+                                    int64_t n0, int64_t n1, int64_t V, int32_t ignoreIndex) {
+  for (int64_t i = n0; i < n1; i++) {
+    const int32_t t = targets[i];
+    if (t == ignoreIndex) {
+      loss[i] = 0;
+      lse[i] = 0;
+      continue;
+    }
+    const float* __restrict l = logits + i * V;
+    float mx = -std::numeric_limits<float>::infinity();
+#pragma omp simd reduction(max : mx)
+    for (int64_t j = 0; j < V; j++) mx = std::max(mx, l[j]);
+    float s = 0;
+#pragma omp simd reduction(+ : s)
+    for (int64_t j = 0; j < V; j++) s += fexp(l[j] - mx);
+    const double lv = double(mx) + std::log(double(s));
+    lse[i] = float(lv);
+    loss[i] = float((lv - double(l[t])) * (weights ? double(weights[i]) : 1.0));
+  }
+}
+
 void crossEntropyForward(const float* logits, const int32_t* targets, const float* weights, float* loss, float* lse,
                          int64_t N, int64_t V, int32_t ignoreIndex) {
   pool().parallelFor(N, rowGrain(V), [&](int, int64_t n0, int64_t n1) {
-    for (int64_t i = n0; i < n1; i++) {
-      const int32_t t = targets[i];
-      if (t == ignoreIndex) {
-        loss[i] = 0;
-        lse[i] = 0;
-        continue;
-      }
-      const float* __restrict l = logits + i * V;
-      float mx = -std::numeric_limits<float>::infinity();
-#pragma omp simd reduction(max : mx)
-      for (int64_t j = 0; j < V; j++) mx = std::max(mx, l[j]);
-      float s = 0;
-#pragma omp simd reduction(+ : s)
-      for (int64_t j = 0; j < V; j++) s += fexp(l[j] - mx);
-      const double lv = double(mx) + std::log(double(s));
-      lse[i] = float(lv);
-      loss[i] = float((lv - double(l[t])) * (weights ? double(weights[i]) : 1.0));
-    }
+    crossEntropyForwardRows(logits, targets, weights, loss, lse, n0, n1, V, ignoreIndex);
   });
+}
+
+static void crossEntropyBackwardRows(const float* __restrict logits, const int32_t* __restrict targets,
+                                     const float* __restrict weights, const float* __restrict lse,
+                                     const float* __restrict dloss, float* __restrict dlogits, int64_t n0, int64_t n1,
+                                     int64_t V, int32_t ignoreIndex) {
+  for (int64_t i = n0; i < n1; i++) {
+    const int32_t t = targets[i];
+    if (t == ignoreIndex) continue;
+    const float g = dloss[i] * (weights ? weights[i] : 1.0f);
+    if (g == 0.0f) continue;
+    const float* __restrict l = logits + i * V;
+    float* __restrict d = dlogits + i * V;
+    const float li = lse[i];
+#pragma omp simd
+    for (int64_t j = 0; j < V; j++) d[j] += g * fexp(l[j] - li);
+    d[t] -= g;
+  }
 }
 
 void crossEntropyBackward(const float* logits, const int32_t* targets, const float* weights, const float* lse,
                           const float* dloss, float* dlogits, int64_t N, int64_t V, int32_t ignoreIndex) {
   pool().parallelFor(N, rowGrain(V), [&](int, int64_t n0, int64_t n1) {
-    for (int64_t i = n0; i < n1; i++) {
-      const int32_t t = targets[i];
-      if (t == ignoreIndex) continue;
-      const float g = dloss[i] * (weights ? weights[i] : 1.0f);
-      if (g == 0.0f) continue;
-      const float* __restrict l = logits + i * V;
-      float* __restrict d = dlogits + i * V;
-      const float li = lse[i];
-      for (int64_t j = 0; j < V; j++) d[j] += g * fexp(l[j] - li);
-      d[t] -= g;
-    }
+    crossEntropyBackwardRows(logits, targets, weights, lse, dloss, dlogits, n0, n1, V, ignoreIndex);
   });
 }
 
@@ -421,7 +465,6 @@ void crossEntropyBackward(const float* logits, const int32_t* targets, const flo
 // One (batch, head) pair per task, on strided views of qkv (row stride 3C, no copies). Products go through
 // single-threaded BLAS in row blocks of kAttBlock so that causally dead blocks above the diagonal are skipped.
 
-static constexpr int kAttBlock = 64;
 
 static void attentionForwardPair(const float* qkv, const float* keyMask, float* y, float* att, int b, int h, int T,
                                  int H, int hd) {
@@ -461,6 +504,7 @@ static void attentionForwardPair(const float* qkv, const float* keyMask, float* 
       sum += e;
     }
     const float inv = 1.0f / sum;
+#pragma omp simd
     for (int s = 0; s <= t; s++) row[s] *= inv;
     std::fill(row + t + 1, row + T, 0.0f);
   }
@@ -505,6 +549,7 @@ static void attentionBackwardPair(const float* dy, const float* qkv, const float
     float dot = 0;
 #pragma omp simd reduction(+ : dot)
     for (int s = 0; s <= t; s++) dot += p[s] * d[s];
+#pragma omp simd
     for (int s = 0; s <= t; s++) d[s] = p[s] * (d[s] - dot) * scale;
     const int end = std::min(T, (t / kAttBlock + 1) * kAttBlock);
     std::fill(d + t + 1, d + end, 0.0f);
@@ -582,6 +627,7 @@ void attentionCached(const float* q, const float* kCache, const float* vCache, c
           const float w = p[s] * inv;
           if (w == 0.0f) continue;
           const float* __restrict vv = vCache + (int64_t(b) * Tmax + s) * C + int64_t(h) * hd;
+#pragma omp simd
           for (int d = 0; d < hd; d++) yo[d] += w * vv[d];
         }
       }
@@ -605,6 +651,7 @@ void embeddingBackward(const float* dout, const int32_t* ids, float* dtable, int
     for (int64_t i = 0; i < n; i++) {
       float* __restrict d = dtable + int64_t(ids[i]) * C;
       const float* __restrict g = dout + i * C;
+  #pragma omp simd
       for (int64_t c = 0; c < C; c++) d[c] += g[c];
     }
     return;
@@ -616,6 +663,7 @@ void embeddingBackward(const float* dout, const int32_t* ids, float* dtable, int
     for (int64_t i = 0; i < n; i++) {
       float* __restrict d = dtable + int64_t(ids[i]) * C;
       const float* __restrict g = dout + i * C;
+  #pragma omp simd
       for (int64_t c = c0; c < c1; c++) d[c] += g[c];
     }
   });
@@ -675,32 +723,37 @@ void col2im(const float* cols, float* x, int64_t Cin, int64_t H, int64_t W, int6
 
 // ---- optimiser and helpers ------------------------------------------------------------------------------
 
+static void adamwRange(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
+                       int64_t i0, int64_t i1, float b1, float b2, float ibc1, float ibc2, float lr, float eps,
+                       float wd) {
+  const float nb1 = 1.0f - b1, nb2 = 1.0f - b2;
+#pragma omp simd
+  for (int64_t i = i0; i < i1; i++) {
+    const float gi = g[i];
+    const float mi = b1 * m[i] + nb1 * gi;
+    const float vi = b2 * v[i] + nb2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= lr * (mi * ibc1 / (std::sqrt(vi * ibc2) + eps) + wd * p[i]);
+  }
+}
+
 void adamw(float* p, const float* g, float* m, float* v, int64_t n, double lr, double beta1, double beta2, double eps,
            double wd, double step) {
-  const float b1 = float(beta1), b2 = float(beta2), nb1 = float(1.0 - beta1), nb2 = float(1.0 - beta2);
   const float ibc1 = float(1.0 / (1.0 - std::pow(beta1, step)));
   const float ibc2 = float(1.0 / (1.0 - std::pow(beta2, step)));
-  const float flr = float(lr), feps = float(eps), fwd = float(wd);
   pool().parallelFor(n, kGrain, [&](int, int64_t i0, int64_t i1) {
-    float* __restrict pp = p;
-    const float* __restrict gg = g;
-    float* __restrict mm = m;
-    float* __restrict vv = v;
-    for (int64_t i = i0; i < i1; i++) {
-      const float gi = gg[i];
-      const float mi = b1 * mm[i] + nb1 * gi;
-      const float vi = b2 * vv[i] + nb2 * gi * gi;
-      mm[i] = mi;
-      vv[i] = vi;
-      pp[i] -= flr * (mi * ibc1 / (std::sqrt(vi * ibc2) + feps) + fwd * pp[i]);
-    }
+    adamwRange(p, g, m, v, i0, i1, float(beta1), float(beta2), ibc1, ibc2, float(lr), float(eps), float(wd));
   });
 }
 
+static void axpyRange(float a, const float* x, float* y, int64_t i0, int64_t i1) {
+#pragma omp simd
+  for (int64_t i = i0; i < i1; i++) y[i] += a * x[i];
+}
+
 void axpy(int64_t n, float a, const float* x, float* y) {
-  pool().parallelFor(n, 4 * kGrain, [&](int, int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; i++) y[i] += a * x[i];
-  });
+  pool().parallelFor(n, 4 * kGrain, [&](int, int64_t i0, int64_t i1) { axpyRange(a, x, y, i0, i1); });
 }
 
 static double sumSquaresRange(const float* x, int64_t i0, int64_t i1) {
