@@ -12,6 +12,9 @@
           "defines": ["TESSERA_ACCELERATE"],
           "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17", "-fno-math-errno", "-fopenmp-simd"] }
         }],
+        ["target_arch=='x64' and OS!='mac'", {
+          "cflags_cc": ["-mprefer-vector-width=512"]
+        }],
         ["OS!='mac'", {
           "libraries": ["-lopenblas", "-lpthread"]
         }]

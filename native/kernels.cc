@@ -127,6 +127,20 @@ static inline float fsigmoid(float x) {
   return x < -87.0f ? 0.0f : s;
 }
 
+// max of x[0..n) (-inf when n == 0). Written as 16 independent lanes because GCC leaves a
+// `reduction(max:)` loop scalar.
+static inline float rowMax(const float* __restrict x, int64_t n) {
+  float lane[16];
+  for (int k = 0; k < 16; k++) lane[k] = -std::numeric_limits<float>::infinity();
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16)
+    for (int k = 0; k < 16; k++) lane[k] = x[j + k] > lane[k] ? x[j + k] : lane[k];
+  float mx = -std::numeric_limits<float>::infinity();
+  for (int k = 0; k < 16; k++) mx = lane[k] > mx ? lane[k] : mx;
+  for (; j < n; j++) mx = x[j] > mx ? x[j] : mx;
+  return mx;
+}
+
 // ---- gemm -----------------------------------------------------------------------------------------------
 
 // Batched products whose items are at most this many multiply-adds run one item per thread with
@@ -417,9 +431,7 @@ static void crossEntropyForwardRows(const float* __restrict logits, const int32_
       continue;
     }
     const float* __restrict l = logits + i * V;
-    float mx = -std::numeric_limits<float>::infinity();
-#pragma omp simd reduction(max : mx)
-    for (int64_t j = 0; j < V; j++) mx = std::max(mx, l[j]);
+    const float mx = rowMax(l, V);
     float s = 0;
 #pragma omp simd reduction(+ : s)
     for (int64_t j = 0; j < V; j++) s += fexp(l[j] - mx);
@@ -489,9 +501,7 @@ static void attentionForwardPair(const float* qkv, const float* keyMask, float* 
     if (km)
       for (int s = 0; s <= t; s++)
         if (km[s] == 0.0f) row[s] = NEG;
-    float mx = NEG;
-#pragma omp simd reduction(max : mx)
-    for (int s = 0; s <= t; s++) mx = std::max(mx, row[s]);
+    const float mx = rowMax(row, t + 1);
     if (mx == NEG) {  // every key masked: zeros
       std::fill(row, row + T, 0.0f);
       continue;
