@@ -24,6 +24,9 @@ namespace tessera {
 
 // ---- pool, BLAS threads, scratch ------------------------------------------------------------------------
 
+// Batched products whose items are at most this many multiply-adds run one item per thread with
+// single-threaded BLAS (measured with bench/kernels.ts).
+static double kSmallGemm = 4.0 * 1024 * 1024;  // TESSERA_SMALL_GEMM overrides, for tuning
 static int kAttBlock = 64;  // attention row block (TESSERA_ATT_BLOCK overrides, for tuning)
 static ThreadPool* gPool = nullptr;  // created once, never destroyed (helper threads sleep until exit)
 static std::once_flag gInit;
@@ -41,7 +44,8 @@ void init(int threads) {
     int spin = 50;
     if (const char* s = std::getenv("TESSERA_SPIN_US")) spin = std::atoi(s);
     gPool = new ThreadPool(threads, spin);
-    if (const char* s = std::getenv("TESSERA_ATT_BLOCK")) kAttBlock = std::atoi(s);
+    if (const char* s = std::getenv("TESSERA_ATT_BLOCK")) kAttBlock = std::max(1, std::atoi(s));
+    if (const char* s = std::getenv("TESSERA_SMALL_GEMM")) kSmallGemm = std::atof(s);
     setBlasThreads(gPool->size());
   });
 }
@@ -143,9 +147,6 @@ static inline float rowMax(const float* __restrict x, int64_t n) {
 
 // ---- gemm -----------------------------------------------------------------------------------------------
 
-// Batched products whose items are at most this many multiply-adds run one item per thread with
-// single-threaded BLAS (measured with bench/kernels.ts).
-static constexpr double kSmallGemm = 4.0 * 1024 * 1024;
 
 void gemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda, int64_t strideA,
           const float* B, int ldb, int64_t strideB, float beta, float* C, int ldc, int64_t strideC, int64_t batch) {

@@ -107,7 +107,9 @@ class ThreadPool {
 
  private:
   void loop(int tid) {
-    uint64_t seen = gen_.load(std::memory_order_acquire);
+    // generation 0 is the state at construction: a job posted before this thread first runs must not be
+    // mistaken for one already done
+    uint64_t seen = 0;
     for (;;) {
       // spin for a short while, then sleep until the generation changes
       auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(spinMicros_);

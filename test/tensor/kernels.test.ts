@@ -1,6 +1,7 @@
 // Native kernels against the TypeScript reference: every kernel on random seeded inputs, run on identical
 // copies, compared element by element. Backward kernels get pre-filled gradients to check they accumulate.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { jsKernels } from '../../src/tensor/kernels/js.js';
 import { loadNativeKernels } from '../../src/tensor/kernels/native.js';
@@ -541,4 +542,23 @@ nativeTest('bad arguments throw clear errors instead of crashing', (nk) => {
   assert.throws(() => asAny.addBias(small, small, 1.5, 5), RangeError);
   assert.throws(() => asAny.embeddingForward(small, new Float32Array(2), big, 2, 2), TypeError);
   assert.throws(() => asAny.sumSquares(small), TypeError);
+});
+
+nativeTest('threaded kernel called right after load does not hang (thread pool start-up)', () => {
+  // regression: a job posted before the pool's helper thread first ran used to be missed, deadlocking
+  const url = new URL('../../src/tensor/kernels/native.js', import.meta.url).href;
+  const script = `import { loadNativeKernels } from ${JSON.stringify(url)};
+const k = loadNativeKernels().kernels;
+const x = new Float32Array(1 << 20);
+k.geluForward(x, x, x.length);
+k.adamw(x, x, x, x, x.length, 1e-3, 0.9, 0.999, 1e-8, 0, 1);
+process.stdout.write('ok');`;
+  for (let i = 0; i < 20; i++) {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      timeout: 20000,
+      encoding: 'utf8',
+      env: { ...process.env, TESSERA_THREADS: '2' },
+    });
+    assert.equal(r.stdout, 'ok', `run ${i}: ${r.error ? r.error.message : `exit ${r.status}`} ${r.stderr}`);
+  }
 });
