@@ -27,6 +27,12 @@ namespace tessera {
 // Batched products whose items are at most this many multiply-adds run one item per thread with
 // single-threaded BLAS (measured with bench/kernels.ts).
 static double kSmallGemm = 4.0 * 1024 * 1024;  // TESSERA_SMALL_GEMM overrides, for tuning
+// gemm threading: by default OpenBLAS runs single-threaded and large products are split over our own
+// pool (so OpenBLAS's idle threads never spin against our kernels on a small machine).
+// TESSERA_GEMM_SPLIT=0 hands threading back to OpenBLAS (for comparison).
+static bool gSplitGemm = true;
+// Products with at least this many multiply-adds are split over the pool (when gSplitGemm).
+static constexpr double kSplitGemm = 256.0 * 1024;
 static int kAttBlock = 64;  // attention row block (TESSERA_ATT_BLOCK overrides, for tuning)
 static ThreadPool* gPool = nullptr;  // created once, never destroyed (helper threads sleep until exit)
 static std::once_flag gInit;
@@ -46,7 +52,8 @@ void init(int threads) {
     gPool = new ThreadPool(threads, spin);
     if (const char* s = std::getenv("TESSERA_ATT_BLOCK")) kAttBlock = std::max(1, std::atoi(s));
     if (const char* s = std::getenv("TESSERA_SMALL_GEMM")) kSmallGemm = std::atof(s);
-    setBlasThreads(gPool->size());
+    if (const char* s = std::getenv("TESSERA_GEMM_SPLIT")) gSplitGemm = std::atoi(s) != 0;
+    setBlasThreads(gSplitGemm ? 1 : gPool->size());
   });
 }
 
@@ -68,8 +75,12 @@ std::string blasName() {
 
 // While alive, BLAS calls run single-threaded (used when our own threads each call BLAS).
 struct BlasSingleThread {
-  BlasSingleThread() { setBlasThreads(1); }
-  ~BlasSingleThread() { setBlasThreads(threads()); }
+  BlasSingleThread() {
+    if (!gSplitGemm) setBlasThreads(1);
+  }
+  ~BlasSingleThread() {
+    if (!gSplitGemm) setBlasThreads(threads());
+  }
 };
 
 // Per-thread scratch (each pool worker keeps its own; grows, never shrinks).
@@ -168,14 +179,39 @@ void gemm(bool transA, bool transB, int M, int N, int K, float alpha, const floa
     cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A + bi * strideA, lda, B + bi * strideB, ldb, beta,
                 C + bi * strideC, ldc);
   };
+  const int nt = threads();
+  const double macs = double(M) * N * K;
   const bool overlapC = strideC < int64_t(M - 1) * ldc + N;  // items write overlapping C: keep them in order
-  if (batch > 1 && threads() > 1 && !overlapC && double(M) * N * K <= kSmallGemm) {
+  if (batch > 1 && nt > 1 && !overlapC && macs <= kSmallGemm) {
+    // many small products: one item per thread, single-threaded BLAS
     BlasSingleThread single;
     pool().parallelFor(batch, 1, [&](int, int64_t b0, int64_t b1) {
       for (int64_t bi = b0; bi < b1; bi++) one(bi);
     });
-  } else {
+    return;
+  }
+  if (!gSplitGemm || nt == 1 || macs < kSplitGemm) {
     for (int64_t bi = 0; bi < batch; bi++) one(bi);
+    return;
+  }
+  // one large product at a time, its rows (or columns, when N > M) split in blocks of 16 over the pool
+  const bool splitRows = M >= N;
+  const int64_t len = splitRows ? M : N;
+  const int64_t blocks = (len + 15) / 16;
+  for (int64_t bi = 0; bi < batch; bi++) {
+    const float* a = A + bi * strideA;
+    const float* b = B + bi * strideB;
+    float* c = C + bi * strideC;
+    pool().parallelFor(blocks, 1, [&](int, int64_t k0, int64_t k1) {
+      const int64_t p0 = k0 * 16, p1 = std::min(len, k1 * 16);
+      const int cnt = int(p1 - p0);
+      if (splitRows)
+        cblas_sgemm(CblasRowMajor, ta, tb, cnt, N, K, alpha, transA ? a + p0 : a + p0 * lda, lda, b, ldb, beta,
+                    c + p0 * ldc, ldc);
+      else
+        cblas_sgemm(CblasRowMajor, ta, tb, M, cnt, K, alpha, a, lda, transB ? b + p0 * ldb : b + p0, ldb, beta,
+                    c + p0, ldc);
+    });
   }
 }
 
