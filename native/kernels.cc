@@ -1,6 +1,11 @@
 // Kernel implementations: BLAS for matrix products, a persistent thread pool (pool.h) for everything else,
 // loops written so that GCC/Clang vectorise them (-O3 -march=native; reductions via `omp simd`, enabled by
 // -fopenmp-simd, which needs no OpenMP runtime).
+//
+// Environment knobs (read once at load): TESSERA_THREADS (pool size, default: hardware threads),
+// TESSERA_SPIN_US (how long idle helpers spin before sleeping, default 50), TESSERA_GEMM_SPLIT=0 (let
+// OpenBLAS thread large products itself instead of splitting them over the pool), TESSERA_SMALL_GEMM (batched
+// items up to this many multiply-adds run one per thread), TESSERA_ATT_BLOCK (attention row block, 64).
 #include "kernels.h"
 
 #include <algorithm>
