@@ -1,6 +1,14 @@
 // The tensor engine's public face: tensors and autograd, ops, parameters, optimiser, RNG, weights on disk.
 
 export {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type CheckpointContents,
+  loadCheckpoint,
+  readCheckpointHeader,
+  saveCheckpoint,
+} from './checkpoint.js';
+export {
   type BackendInfo,
   backendReason,
   jsKernels,
