@@ -75,7 +75,9 @@ export function trainBpe(corpus: Iterable<string>, opts: TrainOptions): { tokeni
     total += c;
   }
   const sym = new Int32Array(start[nWords]);
-  bytes.forEach((b, w) => sym.set(b, start[w]));
+  bytes.forEach((b, w) => {
+    sym.set(b, start[w]);
+  });
   bytes.length = 0;
 
   // pair -> total count, pair -> words that (may) contain it; where-lists can hold stale or repeated entries.
