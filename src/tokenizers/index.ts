@@ -1,5 +1,12 @@
 // Public face of the tokenizers part: the byte-level BPE text tokenizer, its trainer and its file format.
-export { BpeTokenizer, DEFAULT_SPECIAL_TOKENS, type EncodeOptions, type Merge } from './text/bpe.js';
+export {
+  BpeTokenizer,
+  DEFAULT_SPECIAL_TOKENS,
+  type EncodeOptions,
+  MAX_TEXT_VOCAB,
+  type Merge,
+  pairKey,
+} from './text/bpe.js';
 export {
   FORMAT as TEXT_TOKENIZER_FORMAT,
   loadTokenizer,
