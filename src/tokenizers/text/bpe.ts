@@ -4,8 +4,8 @@
 //
 // Encoding: text -> segments (special tokens cut out only when allowSpecial) -> pre-tokens (see
 // pretokenize.ts) -> per pre-token, merges applied lowest rank first with a min-heap over a linked
-// list of symbols (O(n log n) in the word length, so a 100 kB run without spaces is fine), memoised
-// per pre-token string. Written by hand for the same reasons as pretokenize.ts: small, no dependency,
+// list of symbols (O(n log n) in the word length, so a 100 kB run without spaces is fine; short words
+// use a plain scan, which is faster for them), memoised per pre-token string. Written by hand for the same reasons as pretokenize.ts: small, no dependency,
 // browser-safe, and it must agree byte for byte with the trainer (train.ts) and the file format.
 import { PRETOKENIZER, type Segment, specialSplitter, splitWords } from './pretokenize.js';
 
@@ -36,6 +36,7 @@ const PAIR_STRIDE = MAX_TEXT_VOCAB;
 const POS_STRIDE = 0x4000000; // heap key = rank * POS_STRIDE + position; words up to 64 MiB
 const CACHE_MAX_ENTRIES = 200_000;
 const CACHE_MAX_WORD = 256; // longer pre-tokens are not memoised
+const SHORT_WORD = 24; // pre-tokens up to this many bytes use the simple scan, longer ones the heap
 
 export function pairKey(a: number, b: number): number {
   return a * PAIR_STRIDE + b;
@@ -147,10 +148,25 @@ export class BpeTokenizer {
     return ids;
   }
 
+  /** Short words: scan for the lowest-rank adjacent pair and merge it, until none is left (O(n^2), no heap). */
+  private mergeShort(s: number[]): number[] {
+    for (;;) {
+      let best = -1;
+      let at = -1;
+      for (let i = 0; i + 1 < s.length; i++) {
+        const r = this.ranks.get(pairKey(s[i], s[i + 1]));
+        if (r !== undefined && (best < 0 || r < best)) [best, at] = [r, i];
+      }
+      if (best < 0) return s;
+      s.splice(at, 2, 256 + best);
+    }
+  }
+
   /** Applies merges to one pre-token's bytes, lowest rank first, leftmost first among equal ranks. */
   private mergeBytes(bytes: Uint8Array): number[] {
     const n = bytes.length;
     if (n < 2) return Array.from(bytes);
+    if (n <= SHORT_WORD) return this.mergeShort(Array.from(bytes));
     if (n >= POS_STRIDE) throw new RangeError(`a pre-token of ${n} bytes is over the ${POS_STRIDE} limit`);
     const ids = Int32Array.from(bytes);
     const next = new Int32Array(n);
