@@ -8,7 +8,7 @@ import { renderScene } from './render.js';
 import { Rng } from './rng.js';
 import { type Split, sampleScene, sceneSplit } from './sample.js';
 import { caption, describePrompt, objectPhrase, type Rect, type Scene } from './scene.js';
-import { BACKGROUNDS, CELL_NAMES, OBJECT_COLORS, SHAPES, SIZES } from './spec.js';
+import { BACKGROUNDS, CELL_NAMES, isHeldoutPair, OBJECT_COLORS, SHAPES, SIZES } from './spec.js';
 
 export const WORLD_TASKS = [
   'caption',
@@ -151,7 +151,7 @@ export function makeWorldItem(task: WorldTask, split: Split, seed: number, index
     }
     case 'fact_t2i': {
       const f = rng.pick(FACTS.filter((x) => x.heldout === (split === 'heldout')));
-      const shape = rng.pick(SHAPES);
+      const shape = rng.pick(SHAPES.filter((sh) => split === 'heldout' || !isHeldoutPair(f.color, sh)));
       const size = rng.pick(SIZES);
       const cell = rng.int(0, 8);
       const background = rng.pick(BACKGROUNDS);
