@@ -132,7 +132,7 @@ export function makeWorldItem(task: WorldTask, split: Split, seed: number, index
     }
     case 'compound': {
       const s = sampleScene(rng, split);
-      // Object-level edits only, so that every step's reference is unambiguous in the scene it acts on.
+      // Each step is phrased against the scene it acts on, so the plan can be executed turn by turn.
       const steps = sampleChain(rng, s, split, rng.int(2, 3));
       const plan = steps.map((st, i) => `${i + 1}. ${st.instruction}`).join('\n');
       const final = steps[steps.length - 1].after;
