@@ -1,6 +1,7 @@
 // The scene world's constants: image size, token patch, palette, shapes, sizes, layout, font, characters,
 // the held-out split. Everything else (renderer, sampler, verifier, tasks) reads from here, and
 // `tessera world spec --json` prints worldSpec() so that anyone can write an independent checker.
+import { characterArt } from './character.js';
 import { GLYPH_H, GLYPH_W, glyphStrings } from './font.js';
 
 /** Image side in pixels, and the VQ token patch side: 64 / 8 = an 8x8 grid of 64 image tokens. */
@@ -179,6 +180,11 @@ export function worldSpec() {
       accessoryColors: ACCESSORY_COLOR,
       identity: ['face', 'eyes', 'body'],
       layout: CHARACTER_LAYOUT,
+      art: {
+        legend: "'.' background, 's' skin, 'e' eye color, 'b' body color, 'a' accessory color; row 0 is the cell's top",
+        faces: Object.fromEntries(FACES.map((f) => [f, characterArt(f, 'none')])),
+        accessories: Object.fromEntries(ACCESSORIES.map((a) => [a, characterArt('square', a).slice(0, 4)])),
+      },
     },
     heldout: { pairs: HELDOUT_PAIRS, words: HELDOUT_WORDS, identities: HELDOUT_IDENTITIES },
   };
