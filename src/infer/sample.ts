@@ -48,7 +48,10 @@ export function pickToken(logits: Float32Array, allowed: (i: number) => boolean,
   const w = top.map((i) => Math.exp((logits[i] - m) / temperature));
   if (!o.rng) throw new Error('pickToken: sampling at temperature > 0 needs an rng');
   let u = o.rng.next() * w.reduce((a, b) => a + b, 0);
-  for (let j = 0; j < top.length; j++) if ((u -= w[j]) <= 0) return top[j];
+  for (let j = 0; j < top.length; j++) {
+    u -= w[j];
+    if (u <= 0) return top[j];
+  }
   return top[top.length - 1];
 }
 

@@ -68,7 +68,10 @@ const codeCache = new WeakMap<ImageRef, Map<ImageTokenizer, Int32Array>>();
 /** Image codes of an image (memoised per image and tokenizer). */
 export function imageCodes(img: ImageRef, tok: ImageTokenizer): Int32Array {
   let m = codeCache.get(img);
-  if (!m) codeCache.set(img, (m = new Map()));
+  if (!m) {
+    m = new Map();
+    codeCache.set(img, m);
+  }
   let c = m.get(tok);
   if (!c) {
     const p = img.pixels;
@@ -120,7 +123,9 @@ export function buildSequence(item: TaskItem, tok: Tokenizers, opts: BuildOption
       const codes = imageCodes(seg.image, tok.image);
       push(sp.image);
       const start = ids.length;
-      codes.forEach((c, p) => push(sp.imageBase + c, p));
+      codes.forEach((c, p) => {
+        push(sp.imageBase + c, p);
+      });
       segments.push({ segment: i, role: seg.role, kind: 'image', start, end: ids.length });
       push(sp.imageEnd);
     }

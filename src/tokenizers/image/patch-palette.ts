@@ -43,7 +43,9 @@ export class PatchPaletteTokenizer implements ImageTokenizer {
     }
     const top = [...counts.entries()].sort((a, b) => b[1].n - a[1].n || (a[0] < b[0] ? -1 : 1)).slice(0, codebookSize);
     const out = new Uint8Array(codebookSize * 192);
-    top.forEach(([, v], i) => out.set(v.bytes, i * 192));
+    top.forEach(([, v], i) => {
+      out.set(v.bytes, i * 192);
+    });
     // Fewer distinct patches than codes: fill the rest with flat grays so every code decodes to something.
     for (let i = top.length; i < codebookSize; i++) out.fill((i * 37) % 256, i * 192, (i + 1) * 192);
     return new PatchPaletteTokenizer(out);
