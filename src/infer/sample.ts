@@ -113,16 +113,22 @@ export function sampleTurn(
   };
   let textTokens = 0;
   const guided = new Float32Array(model.vocabSize);
+  // A prompt that ends with <|image|> asks for an image now (generate/edit commands force one this way).
+  const startedOpen = cond.ids[cond.ids.length - 1] === sp.image;
+  let opened = startedOpen;
   while (c.length < max) {
-    const id = pickToken(c.last, textAllowed, o);
-    if (id === sp.end) break;
-    if (id !== sp.image) {
-      if (++textTokens > (o.maxTextTokens ?? 64)) break;
+    if (!opened) {
+      const id = pickToken(c.last, textAllowed, o);
+      if (id === sp.end) break;
+      if (id !== sp.image) {
+        if (++textTokens > (o.maxTextTokens ?? 64)) break;
+        feedBoth(id, -1);
+        continue;
+      }
+      if (c.length + g * g + 2 > max) break; // no room for a whole image
       feedBoth(id, -1);
-      continue;
     }
-    if (c.length + g * g + 2 > max) break; // no room for a whole image
-    feedBoth(id, -1);
+    opened = false;
     if (useCfg && !u) {
       // Lazily start the unconditional branch: its prompt plus everything generated so far in this turn.
       u = new Context(model, {
@@ -136,5 +142,5 @@ export function sampleTurn(
     }
     feedBoth(sp.imageEnd, -1);
   }
-  return { ids: out, segments: parseSequence(out, tok, 'model') };
+  return { ids: out, segments: parseSequence(startedOpen ? [sp.image, ...out] : out, tok, 'model') };
 }
