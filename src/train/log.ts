@@ -31,7 +31,8 @@ export class ProgressBar {
   private readonly t0 = Date.now();
   private lastDecile = -1;
   constructor(
-    private readonly total: number,
+    /** Planned steps; may change (a time budget fixes it after the first steps). */
+    public total: number,
     private readonly start: number,
     private readonly out: NodeJS.WriteStream = process.stderr,
   ) {}

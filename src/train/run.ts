@@ -68,6 +68,7 @@ export function runTraining(o: RunOptions): RunResult {
     }
     if (!o.quiet) {
       bar ??= new ProgressBar(trainer.plannedSteps, startStep);
+      bar.total = trainer.plannedSteps;
       bar.update(trainer.step, `loss ${r.loss.toFixed(3)}`);
     }
     if (c.evalEvery > 0 && trainer.step % c.evalEvery === 0 && trainer.step < trainer.plannedSteps) doEval();
