@@ -1,12 +1,24 @@
 #!/usr/bin/env node
 // The `tessera` command line. Each sub-command lives in commands/<name>.ts and registers itself here.
 import { Command } from 'commander';
+import { registerAblate } from './commands/ablate.js';
+import { registerData } from './commands/data.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerEval } from './commands/eval.js';
+import { registerTokenizer } from './commands/tokenizer.js';
+import { registerTrain } from './commands/train.js';
+import { registerWorld } from './commands/world.js';
 
 const program = new Command();
 program.name('tessera').description('a native multimodal model stack in TypeScript').showHelpAfterError();
 
 registerDoctor(program);
+registerTokenizer(program);
+registerWorld(program);
+registerData(program);
+registerTrain(program);
+registerEval(program);
+registerAblate(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`tessera: ${e instanceof Error ? e.message : String(e)}`);

@@ -1,0 +1,30 @@
+// `tessera data emoji|check`: write a sample of emoji items; validate a user's JSONL manifest.
+import type { Command } from 'commander';
+import { emojiItems, formatProblems, loadManifest, writeItem } from '../../data/index.js';
+
+export function registerData(program: Command): void {
+  const data = program.command('data').description('real images: emoji sets and user manifests');
+  data
+    .command('emoji')
+    .description('write a sample of emoji items (captions, skin-tone edits, vendor style edits)')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--n <n>', 'number of items', '16')
+    .option('--seed <seed>', 'seed', '0')
+    .action((o: { out: string; n: string; seed: string }) => {
+      const items = emojiItems(Number.parseInt(o.n, 10), Number.parseInt(o.seed, 10));
+      for (const it of items) writeItem(o.out, it);
+      console.log(`wrote ${items.length} emoji items to ${o.out}`);
+    });
+  data
+    .command('check <manifest>')
+    .description('validate a JSONL manifest of images, captions and edit pairs; exit 1 listing every problem')
+    .action((path: string) => {
+      const r = loadManifest(path);
+      if (!r.ok) {
+        console.error(formatProblems(path, r.problems));
+        process.exitCode = 1;
+        return;
+      }
+      console.log(`${path}: ${r.items.length} items ok`);
+    });
+}

@@ -1,0 +1,92 @@
+// `tessera tokenizer train-text` and `tessera tokenizer encode-text`: train a byte-level BPE on text or
+// JSONL files and save it as tessera-bpe JSON; encode a string with a saved tokenizer.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadTokenizer, saveTokenizer, trainBpe } from '../../tokenizers/index.js';
+
+/** Reads training strings: one per non-empty line, or the "text" field of each line of a JSONL file. */
+export function readCorpus(files: string[]): string[] {
+  const out: string[] = [];
+  for (const file of files) {
+    const lines = readFileSync(file, 'utf8').split(/\r?\n/);
+    const jsonl = file.endsWith('.jsonl') || (lines.find((l) => l.trim() !== '') ?? '').trimStart().startsWith('{');
+    lines.forEach((line, i) => {
+      if (line.trim() === '') return;
+      if (!jsonl) {
+        out.push(line);
+        return;
+      }
+      let row: unknown;
+      try {
+        row = JSON.parse(line);
+      } catch {
+        throw new Error(`${file}:${i + 1}: not valid JSON; a JSONL corpus needs one {"text": "..."} object per line`);
+      }
+      const text = (row as { text?: unknown } | null)?.text;
+      if (typeof text !== 'string') throw new Error(`${file}:${i + 1}: no string field "text" in this JSONL row`);
+      out.push(text);
+    });
+  }
+  return out;
+}
+
+function positiveInt(name: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${v}`);
+    return n;
+  };
+}
+
+export function registerTokenizer(program: Command): void {
+  const cmd = program.command('tokenizer').description('train and use the byte-level BPE text tokenizer');
+
+  cmd
+    .command('train-text')
+    .description('train a byte-level BPE on text lines or JSONL ({"text": ...}) and save it as JSON')
+    .requiredOption('--input <files...>', 'text or JSONL files')
+    .requiredOption('--vocab <n>', 'vocabulary size incl. 256 bytes and special tokens', positiveInt('vocab'))
+    .requiredOption('--out <file>', 'where to write tokenizer.json')
+    .option('--special <tokens...>', 'extra special tokens after the default ones')
+    .option('--min-frequency <n>', 'stop when the best pair is rarer than this', positiveInt('min-frequency'), 2)
+    .action((opts: { input: string[]; vocab: number; out: string; special?: string[]; minFrequency: number }) => {
+      const corpus = readCorpus(opts.input);
+      const { tokenizer, stats } = trainBpe(corpus, {
+        vocabSize: opts.vocab,
+        extraSpecialTokens: opts.special ?? [],
+        minFrequency: opts.minFrequency,
+      });
+      saveTokenizer(tokenizer, opts.out);
+      const enc = new TextEncoder();
+      let bytes = 0;
+      let tokens = 0;
+      const t0 = performance.now();
+      for (const s of corpus) {
+        bytes += enc.encode(s).length;
+        tokens += tokenizer.encode(s).length;
+      }
+      const encodeSeconds = (performance.now() - t0) / 1000;
+      console.log(
+        `input         ${corpus.length} strings, ${(bytes / 1e6).toFixed(2)} MB, ${stats.uniqueWords} unique words`,
+      );
+      console.log(
+        `vocab size    ${tokenizer.vocabSize}${stats.stoppedEarly ? ` (stopped early: no pair occurs ${opts.minFrequency}+ times)` : ''}`,
+      );
+      console.log(`merges        ${stats.merges}`);
+      console.log(`special       ${tokenizer.specialTokens.size}`);
+      console.log(`train time    ${stats.seconds.toFixed(2)} s`);
+      console.log(`bytes/token   ${(bytes / Math.max(tokens, 1)).toFixed(3)} on the input (${tokens} tokens)`);
+      console.log(`encode speed  ${(bytes / 1e6 / Math.max(encodeSeconds, 1e-9)).toFixed(1)} MB/s`);
+      console.log(`wrote         ${opts.out}`);
+    });
+
+  cmd
+    .command('encode-text <text>')
+    .description('print the token ids of a string as JSON')
+    .requiredOption('--tokenizer <file>', 'a tokenizer.json written by train-text')
+    .option('--allow-special', 'turn special-token text such as <|user|> into single ids')
+    .action((text: string, opts: { tokenizer: string; allowSpecial?: boolean }) => {
+      const tokenizer = loadTokenizer(opts.tokenizer);
+      console.log(JSON.stringify(tokenizer.encode(text, { allowSpecial: opts.allowSpecial ?? false })));
+    });
+}

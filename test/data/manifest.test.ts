@@ -1,0 +1,60 @@
+// The JSONL manifest: valid files load; every problem is reported with its line and field; nothing half-loaded.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { encodePng, loadManifest, validateManifest } from '../../src/data/index.js';
+
+function dir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'tessera-manifest-'));
+  const img = { width: 4, height: 4, data: new Uint8Array(48).fill(128) };
+  writeFileSync(join(d, 'a.png'), encodePng(img));
+  writeFileSync(join(d, 'b.png'), encodePng({ ...img, data: new Uint8Array(48).fill(30) }));
+  writeFileSync(join(d, 'notes.png'), 'this is not a png');
+  return d;
+}
+
+test('a valid manifest loads captions and edit pairs at the model size', () => {
+  const d = dir();
+  const path = join(d, 'm.jsonl');
+  writeFileSync(
+    path,
+    [
+      JSON.stringify({ image: 'a.png', caption: 'a gray square' }),
+      '',
+      JSON.stringify({ source: 'a.png', target: 'b.png', instruction: 'make it darker', split: 'heldout' }),
+    ].join('\n'),
+  );
+  const r = loadManifest(path);
+  assert.ok(r.ok, JSON.stringify(r));
+  if (!r.ok) return;
+  assert.equal(r.items.length, 2);
+  assert.equal(r.items[0].segments[0].image!.pixels.width, 64);
+  assert.equal(r.items[1].split, 'heldout');
+});
+
+test('every problem is listed with line and field, and nothing is loaded', () => {
+  const d = dir();
+  const path = join(d, 'bad.jsonl');
+  writeFileSync(
+    path,
+    [
+      JSON.stringify({ image: 'a.png', caption: 'fine' }),
+      JSON.stringify({ image: 'missing.png', caption: 'x' }),
+      JSON.stringify({ image: 'notes.png', caption: 'x' }),
+      JSON.stringify({ image: 'a.png', caption: 7 }),
+      '{not json',
+      JSON.stringify({ source: 'a.png', target: 'b.png', instruction: '', extra: 1 }),
+      JSON.stringify({ image: 'a.png', caption: 'x', split: 'test' }),
+    ].join('\n'),
+  );
+  const r = validateManifest(path);
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  const got = r.problems.map((p) => `${p.line}:${p.field ?? ''}`);
+  assert.deepEqual(got, ['2:image', '3:image', '4:caption', '5:', '6:extra', '6:instruction', '7:split']);
+  assert.match(r.problems[0].message, /not found/);
+  assert.match(r.problems[1].message, /not a PNG/);
+  assert.equal(loadManifest(path).ok, false);
+});

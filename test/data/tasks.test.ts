@@ -1,0 +1,119 @@
+// Tasks: every kind valid; edit targets differ only inside the edit region; chains and plans consistent.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  applyEdit,
+  type Check,
+  compareScenes,
+  FACTS,
+  inRegion,
+  MARKERS,
+  makeWorldItems,
+  parseImage,
+  type Rect,
+  type RgbImage,
+  Rng,
+  renderScene,
+  renderSequence,
+  sampleChain,
+  sampleEdit,
+  sampleScene,
+  validateItem,
+  WORLD_TASKS,
+} from '../../src/data/index.js';
+
+function changedOutside(a: RgbImage, b: RgbImage, regions: Rect[]): number {
+  let n = 0;
+  for (let y = 0; y < a.height; y++)
+    for (let x = 0; x < a.width; x++) {
+      const i = (y * a.width + x) * 3;
+      if (
+        !inRegion(regions, x, y) &&
+        (a.data[i] !== b.data[i] || a.data[i + 1] !== b.data[i + 1] || a.data[i + 2] !== b.data[i + 2])
+      )
+        n++;
+    }
+  return n;
+}
+
+test('every task kind produces valid items in both splits, with checks the verifier accepts', () => {
+  for (const task of WORLD_TASKS)
+    for (const split of ['train', 'heldout'] as const)
+      for (const it of makeWorldItems(task, split, 1, 20)) {
+        assert.deepEqual(validateItem(it), []);
+        const text = renderSequence(it);
+        assert.ok(text.startsWith(MARKERS.user) && text.endsWith(MARKERS.end), text);
+        for (const s of it.segments) {
+          const c = s.check as Check | undefined;
+          if (s.kind === 'image' && c && (c.type === 'scene' || c.type === 'edit'))
+            assert.ok(compareScenes(c.scene, parseImage(s.image!.pixels)).ok, it.id);
+          if (s.kind === 'text' && c?.type === 'text') assert.equal(s.text, c.answer);
+        }
+      }
+});
+
+test('edit targets differ from their inputs only inside the edit region (every op, 400 edits)', () => {
+  const rng = new Rng(2);
+  const seen = new Set<string>();
+  for (let i = 0; i < 400; i++) {
+    const s = sampleScene(rng);
+    const [st] = sampleChain(rng, s, 'train', 1);
+    seen.add(st.edit.op);
+    const before = renderScene(s);
+    const after = renderScene(st.after);
+    assert.equal(changedOutside(before, after, st.regions), 0, `${st.instruction} ${JSON.stringify(s)}`);
+    assert.ok(changedOutside(before, after, []) > 0, `edit '${st.instruction}' changed nothing`);
+  }
+  assert.equal(seen.size, 8, [...seen].join(','));
+});
+
+test('multi-turn chains: each turn edits the previous target, character identity kept throughout', () => {
+  for (const it of makeWorldItems('chain', 'train', 3, 30)) {
+    const models = it.segments.filter((s) => s.role === 'model');
+    assert.ok(models.length >= 3 && models.length <= 6);
+    let prev = it.segments[0].image!;
+    for (const m of models) {
+      const c = m.check as Extract<Check, { type: 'edit' }>;
+      assert.equal(changedOutside(prev.pixels, m.image!.pixels, c.regions), 0, it.id);
+      const a = prev.scene!.character;
+      const b = m.image!.scene!.character;
+      if (a && b) assert.deepEqual([a.face, a.eyes, a.body], [b.face, b.eyes, b.body]);
+      prev = m.image!;
+    }
+  }
+});
+
+test('compound instructions: the plan applied step by step gives the compound target', () => {
+  const rng = new Rng(4);
+  for (let i = 0; i < 100; i++) {
+    const s = sampleScene(rng);
+    const steps = sampleChain(rng, s, 'train', 3);
+    let cur = s;
+    for (const st of steps) cur = applyEdit(cur, st.edit);
+    assert.deepEqual(cur, steps[2].after);
+  }
+  for (const it of makeWorldItems('compound', 'train', 5, 20)) {
+    const plan = it.segments.find((s) => s.check?.type === 'plan')!;
+    const steps = (plan.check as Extract<Check, { type: 'plan' }>).steps;
+    assert.equal(plan.text, steps.map((st, i) => `${i + 1}. ${st}`).join('\n'));
+    assert.equal(it.segments[1].text, `${steps.join(', then ')}.`);
+  }
+});
+
+test('facts are text only; fact_t2i uses held-out things only in the held-out split', () => {
+  for (const it of makeWorldItems('fact', 'train', 1, 20)) assert.ok(it.segments.every((s) => s.kind === 'text'));
+  for (const split of ['train', 'heldout'] as const)
+    for (const it of makeWorldItems('fact_t2i', split, 1, 20)) {
+      const thing = FACTS.find((f) => it.segments[0].text!.includes(`color of a ${f.thing} `))!;
+      assert.equal(thing.heldout, split === 'heldout');
+      assert.equal(it.segments[1].image!.scene!.objects[0].color, thing.color);
+    }
+});
+
+test('sampleEdit only gives edits that fit the scene', () => {
+  const rng = new Rng(9);
+  for (let i = 0; i < 200; i++) {
+    const s = sampleScene(rng);
+    assert.doesNotThrow(() => applyEdit(s, sampleEdit(rng, s, 'train')));
+  }
+});
