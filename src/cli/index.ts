@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerData } from './commands/data.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerImageTokenizer } from './commands/image-tokenizer.js';
 import { registerTokenizer } from './commands/tokenizer.js';
 import { registerWorld } from './commands/world.js';
 
@@ -11,6 +12,7 @@ program.name('tessera').description('a native multimodal model stack in TypeScri
 
 registerDoctor(program);
 registerTokenizer(program);
+registerImageTokenizer(program);
 registerWorld(program);
 registerData(program);
 
