@@ -3,6 +3,9 @@
 // and every value is range-checked, so a typo in a config.json or a CLI override fails loudly.
 
 export interface VqvaeConfig {
+  /** 'patch': one conv with kernel = stride = patch (a per-patch MLP with 1x1 res blocks), cheap and exact
+   *  on the patch-aligned scene world; 'conv': stride-2 k4 convs (wider context, 5x the compute). */
+  arch: 'patch' | 'conv';
   /** Image side in pixels (square RGB). The scene world is 64 (see `tessera world spec`). */
   imageSize: number;
   /** Number of stride-2 convolutions; the code grid is imageSize / 2^downsamples per side (64 / 8 = 8). */
@@ -24,9 +27,10 @@ export interface VqvaeConfig {
 }
 
 const DEFAULT: VqvaeConfig = {
+  arch: 'patch',
   imageSize: 64,
   downsamples: 3,
-  channels: 32,
+  channels: 128,
   resBlocks: 1,
   codeDim: 32,
   codebookSize: 1024,
@@ -49,7 +53,7 @@ export const VQVAE_PRESETS: Readonly<Record<string, Readonly<VqvaeConfig>>> = Ob
   }),
 });
 
-const RANGES: Record<keyof VqvaeConfig, [number, number, boolean]> = {
+const RANGES: Record<Exclude<keyof VqvaeConfig, 'arch'>, [number, number, boolean]> = {
   // [min, max, integer]
   imageSize: [4, 1024, true],
   downsamples: [1, 6, true],
@@ -68,13 +72,20 @@ export function makeVqvaeConfig(overrides: Record<string, unknown> = {}, preset 
   if (!base)
     throw new Error(`vqvae config: unknown preset "${preset}" (known: ${Object.keys(VQVAE_PRESETS).join(', ')})`);
   const problems: string[] = [];
-  const unknown = Object.keys(overrides).filter((k) => !(k in RANGES));
+  const unknown = Object.keys(overrides).filter((k) => !(k in RANGES) && k !== 'arch');
   if (unknown.length > 0)
     problems.push(
-      `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${Object.keys(RANGES).join(', ')})`,
+      `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: arch, ${Object.keys(RANGES).join(', ')})`,
     );
   const cfg = { ...base } as VqvaeConfig;
-  for (const [key, [lo, hi, int]] of Object.entries(RANGES) as [keyof VqvaeConfig, [number, number, boolean]][]) {
+  if ('arch' in overrides) {
+    if (overrides.arch === 'patch' || overrides.arch === 'conv') cfg.arch = overrides.arch;
+    else problems.push(`arch must be "patch" or "conv", got ${JSON.stringify(overrides.arch)}`);
+  }
+  for (const [key, [lo, hi, int]] of Object.entries(RANGES) as [
+    Exclude<keyof VqvaeConfig, 'arch'>,
+    [number, number, boolean],
+  ][]) {
     if (!(key in overrides)) continue;
     const v = overrides[key];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi || (int && !Number.isInteger(v)))

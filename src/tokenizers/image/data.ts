@@ -49,7 +49,7 @@ export function sceneEmojiSource(seed: number, emojiFraction: number, imageSize:
       const out: Uint8Array[] = [];
       for (let i = 0; i < n; i++) {
         if (emojiFraction > 0 && rng.next() < emojiFraction) {
-          emoji ??= sampleEmoji(2000, seed + 1, 'train');
+          emoji ??= sampleEmoji(600, seed + 1, 'train');
           out.push(rng.pick(emoji));
         } else out.push(renderScene(sampleScene(rng, 'train')).data);
       }

@@ -9,6 +9,7 @@ import {
   conv2d,
   convTranspose2d,
   embedding,
+  kernels,
   loadCheckpoint,
   nearestCode,
   noGrad,
@@ -28,8 +29,41 @@ import type { ImageTokenizer } from './types.js';
 
 export const VQVAE_KIND = 'vqvae';
 
+/** nearestCode's result, computed with the codebook transposed first: the TypeScript gemm's transposed-B
+ *  path walks B with a stride and is ~10x slower than the plain one, and this search is the hottest gemm. */
+export function nearest(z: Tensor, codebook: Tensor): Int32Array {
+  const [K, D] = codebook.shape;
+  if (z.dim(-1) !== D) return nearestCode(z, codebook); // let the engine report the mismatch
+  const N = z.size / D;
+  const cb = codebook.data;
+  const cbT = new Float32Array(D * K); // (D, K)
+  const norms = new Float32Array(K);
+  for (let k = 0; k < K; k++)
+    for (let j = 0; j < D; j++) {
+      cbT[j * K + k] = cb[k * D + j];
+      norms[k] += cb[k * D + j] * cb[k * D + j];
+    }
+  const dots = new Float32Array(N * K); // (N, K)
+  kernels().gemm(false, false, N, K, D, 1, z.data, 0, D, 0, cbT, 0, K, 0, 0, dots, 0, K, 0, 1);
+  const idx = new Int32Array(N);
+  for (let i = 0; i < N; i++) {
+    let best = 0;
+    let bestD = Infinity;
+    for (let k = 0; k < K; k++) {
+      const d = norms[k] - 2 * dots[i * K + k];
+      if (d < bestD) {
+        bestD = d;
+        best = k;
+      }
+    }
+    idx[i] = best;
+  }
+  return idx;
+}
+
 /** The widths of the conv stack, from the image side to the code grid: channels / 2^(n-1-i). */
 export function widths(c: VqvaeConfig): number[] {
+  if (c.arch === 'patch') return [c.channels];
   return Array.from({ length: c.downsamples }, (_, i) => Math.max(8, c.channels >> (c.downsamples - 1 - i)));
 }
 
@@ -73,13 +107,19 @@ export class Vqvae implements ImageTokenizer {
     const w = widths(config);
     const C = w[w.length - 1];
     // encoder: 3 -> w0 -> ... -> C (stride 2 each), res blocks, 1x1 to D
-    w.forEach((cout, i) => conv(`enc.down.${i}`, cout, i === 0 ? 3 : w[i - 1], 4));
-    for (let r = 0; r < config.resBlocks; r++) conv(`enc.res.${r}`, C, C, 3);
+    const P = 2 ** config.downsamples;
+    const rk = config.arch === 'patch' ? 1 : 3; // res-block kernel
+    if (config.arch === 'patch') conv('enc.patch', C, 3, P);
+    else for (let i = 0; i < w.length; i++) conv(`enc.down.${i}`, w[i], i === 0 ? 3 : w[i - 1], 4);
+    for (let r = 0; r < config.resBlocks; r++) conv(`enc.res.${r}`, C, C, rk);
     conv('enc.out', config.codeDim, C, 1);
     // decoder: 1x1 D -> C, res blocks, transposed convs back to 3 channels
     conv('dec.in', C, config.codeDim, 1);
-    for (let r = 0; r < config.resBlocks; r++) conv(`dec.res.${r}`, C, C, 3);
-    for (let i = w.length - 1; i >= 0; i--) convT(`dec.up.${w.length - 1 - i}`, w[i], i === 0 ? 3 : w[i - 1]);
+    for (let r = 0; r < config.resBlocks; r++) conv(`dec.res.${r}`, C, C, rk);
+    if (config.arch === 'patch')
+      p.add('dec.patch.weight', [C, 3, P, P], { kind: 'normal', std: Math.sqrt(1 / C) });
+    else for (let i = w.length - 1; i >= 0; i--) convT(`dec.up.${w.length - 1 - i}`, w[i], i === 0 ? 3 : w[i - 1]);
+    if (config.arch === 'patch') p.add('dec.patch.bias', [3], { kind: 'zeros' });
     this.params = p;
     const cb = new Float32Array(config.codebookSize * config.codeDim);
     rng.fillNormal(cb, 1);
@@ -92,17 +132,24 @@ export class Vqvae implements ImageTokenizer {
 
   /** x (B, 3, S, S) in [-1, 1] -> z (B, D, g, g). */
   encodeLatent(x: Tensor): Tensor {
+    const { arch, downsamples: n, resBlocks } = this.config;
+    const pad = arch === 'patch' ? 0 : 1;
     let h = x;
-    for (let i = 0; i < this.config.downsamples; i++) h = relu(this.c2(`enc.down.${i}`, h, 2, 1)); // (B, w_i, S/2^(i+1), ..)
-    for (let r = 0; r < this.config.resBlocks; r++) h = add(h, this.c2(`enc.res.${r}`, relu(h), 1, 1)); // (B, C, g, g)
+    if (arch === 'patch') h = this.c2('enc.patch', h, 2 ** n, 0); // (B, C, g, g): one patch per code
+    else for (let i = 0; i < n; i++) h = relu(this.c2(`enc.down.${i}`, h, 2, 1)); // (B, w_i, S/2^(i+1), ..)
+    for (let r = 0; r < resBlocks; r++) h = add(h, this.c2(`enc.res.${r}`, relu(h), 1, pad)); // (B, C, g, g)
     return this.c2('enc.out', h, 1, 0); // (B, D, g, g)
   }
 
   /** q (B, D, g, g) -> image (B, 3, S, S) in [-1, 1] scale (unclamped). */
   decodeLatent(q: Tensor): Tensor {
+    const { arch, downsamples: n, resBlocks } = this.config;
     let h = this.c2('dec.in', q, 1, 0); // (B, C, g, g)
-    for (let r = 0; r < this.config.resBlocks; r++) h = add(h, this.c2(`dec.res.${r}`, relu(h), 1, 1));
-    const n = this.config.downsamples;
+    for (let r = 0; r < resBlocks; r++) h = add(h, this.c2(`dec.res.${r}`, relu(h), 1, arch === 'patch' ? 0 : 1));
+    if (arch === 'patch') {
+      const w = this.params.get('dec.patch.weight');
+      return convTranspose2d(relu(h), w, this.params.get('dec.patch.bias'), { stride: 2 ** n }); // (B, 3, S, S)
+    }
     for (let i = 0; i < n; i++) {
       const w = this.params.get(`dec.up.${i}.weight`);
       h = convTranspose2d(relu(h), w, this.params.get(`dec.up.${i}.bias`), { stride: 2, padding: 1 }); // doubles H, W
@@ -112,7 +159,7 @@ export class Vqvae implements ImageTokenizer {
 
   /** Rows of z (N, D) -> nearest codes, and the codebook rows as a tensor without gradient. */
   quantize(z: Tensor): { codes: Int32Array; q: Tensor } {
-    const codes = nearestCode(z, this.codebook);
+    const codes = nearest(z, this.codebook);
     return { codes, q: embedding(this.codebook, codes) };
   }
 
@@ -164,7 +211,7 @@ export class Vqvae implements ImageTokenizer {
         tidy(() => {
           const z = this.encodeLatent(this.toInput(chunk));
           const zf = reshape(permute(z, [0, 2, 3, 1]), [chunk.length * g2, this.config.codeDim]);
-          return nearestCode(zf, this.codebook);
+          return nearest(zf, this.codebook);
         }),
       );
       for (let b = 0; b < chunk.length; b++) out.push(codes.slice(b * g2, (b + 1) * g2));
@@ -184,7 +231,7 @@ export class Vqvae implements ImageTokenizer {
     for (let s = 0; s < codes.length; s += 64) {
       const chunk = codes.slice(s, s + 64);
       const ids = new Int32Array(chunk.length * g * g);
-      chunk.forEach((c, b) => ids.set(c, b * g * g));
+      for (let b = 0; b < chunk.length; b++) ids.set(chunk[b], b * g * g);
       const imgs = noGrad(() =>
         tidy(() => {
           const q = permute(reshape(embedding(this.codebook, ids), [chunk.length, g, g, D]), [0, 3, 1, 2]);
