@@ -1,25 +1,5 @@
 // Public face of the tokenizers part: the byte-level BPE text tokenizer, its trainer and its file format.
-export {
-  BpeTokenizer,
-  DEFAULT_SPECIAL_TOKENS,
-  type EncodeOptions,
-  MAX_TEXT_VOCAB,
-  type Merge,
-  pairKey,
-} from './text/bpe.js';
-export {
-  FORMAT as TEXT_TOKENIZER_FORMAT,
-  loadTokenizer,
-  saveTokenizer,
-  TokenizerFileError,
-  type TokenizerJson,
-  tokenizerFromJson,
-  tokenizerFromJsonText,
-  tokenizerToJson,
-  VERSION as TEXT_TOKENIZER_VERSION,
-} from './text/format.js';
-export { PRETOKENIZER, splitWords } from './text/pretokenize.js';
-export { countWords, type TrainOptions, type TrainStats, trainBpe } from './text/train.js';
+
 // Image tokenizer: the VQ-VAE, its config, trainer, evaluation and file boundary.
 export { gridOf, makeVqvaeConfig, VQVAE_PRESETS, type VqvaeConfig } from './image/config.js';
 export { downsample, type ImageSource, sampleEmoji, sampleScenes, sceneEmojiSource } from './image/data.js';
@@ -51,3 +31,24 @@ export {
 } from './image/train.js';
 export type { ImageTokenizer } from './image/types.js';
 export { VQVAE_KIND, type VqForward, Vqvae, widths } from './image/vqvae.js';
+export {
+  BpeTokenizer,
+  DEFAULT_SPECIAL_TOKENS,
+  type EncodeOptions,
+  MAX_TEXT_VOCAB,
+  type Merge,
+  pairKey,
+} from './text/bpe.js';
+export {
+  FORMAT as TEXT_TOKENIZER_FORMAT,
+  loadTokenizer,
+  saveTokenizer,
+  TokenizerFileError,
+  type TokenizerJson,
+  tokenizerFromJson,
+  tokenizerFromJsonText,
+  tokenizerToJson,
+  VERSION as TEXT_TOKENIZER_VERSION,
+} from './text/format.js';
+export { PRETOKENIZER, splitWords } from './text/pretokenize.js';
+export { countWords, type TrainOptions, type TrainStats, trainBpe } from './text/train.js';

@@ -116,8 +116,7 @@ export class Vqvae implements ImageTokenizer {
     // decoder: 1x1 D -> C, res blocks, transposed convs back to 3 channels
     conv('dec.in', C, config.codeDim, 1);
     for (let r = 0; r < config.resBlocks; r++) conv(`dec.res.${r}`, C, C, rk);
-    if (config.arch === 'patch')
-      p.add('dec.patch.weight', [C, 3, P, P], { kind: 'normal', std: Math.sqrt(1 / C) });
+    if (config.arch === 'patch') p.add('dec.patch.weight', [C, 3, P, P], { kind: 'normal', std: Math.sqrt(1 / C) });
     else for (let i = w.length - 1; i >= 0; i--) convT(`dec.up.${w.length - 1 - i}`, w[i], i === 0 ? 3 : w[i - 1]);
     if (config.arch === 'patch') p.add('dec.patch.bias', [3], { kind: 'zeros' });
     this.params = p;
@@ -135,7 +134,8 @@ export class Vqvae implements ImageTokenizer {
     const { arch, downsamples: n, resBlocks } = this.config;
     const pad = arch === 'patch' ? 0 : 1;
     let h = x;
-    if (arch === 'patch') h = this.c2('enc.patch', h, 2 ** n, 0); // (B, C, g, g): one patch per code
+    if (arch === 'patch')
+      h = this.c2('enc.patch', h, 2 ** n, 0); // (B, C, g, g): one patch per code
     else for (let i = 0; i < n; i++) h = relu(this.c2(`enc.down.${i}`, h, 2, 1)); // (B, w_i, S/2^(i+1), ..)
     for (let r = 0; r < resBlocks; r++) h = add(h, this.c2(`enc.res.${r}`, relu(h), 1, pad)); // (B, C, g, g)
     return this.c2('enc.out', h, 1, 0); // (B, D, g, g)
