@@ -2,15 +2,18 @@
   "targets": [
     {
       "target_name": "tessera_native",
-      "sources": ["native/tessera.cc"],
+      "sources": ["native/tessera.cc", "native/kernels.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
-      "cflags_cc": ["-O3", "-march=native", "-std=c++17", "-fno-math-errno"],
+      "cflags_cc": ["-O3", "-march=native", "-std=c++17", "-fno-math-errno", "-fopenmp-simd"],
       "conditions": [
         ["OS=='mac'", {
           "libraries": ["-framework Accelerate"],
           "defines": ["TESSERA_ACCELERATE"],
-          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17"] }
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17", "-fno-math-errno", "-fopenmp-simd"] }
+        }],
+        ["target_arch=='x64' and OS!='mac'", {
+          "cflags_cc": ["-mprefer-vector-width=512"]
         }],
         ["OS!='mac'", {
           "libraries": ["-lopenblas", "-lpthread"]

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // The `tessera` command line. Each sub-command lives in commands/<name>.ts and registers itself here.
 import { Command } from 'commander';
+import { registerAblate } from './commands/ablate.js';
 import { registerData } from './commands/data.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerEval } from './commands/eval.js';
 import { registerImageTokenizer } from './commands/image-tokenizer.js';
 import { registerTokenizer } from './commands/tokenizer.js';
+import { registerTrain } from './commands/train.js';
 import { registerWorld } from './commands/world.js';
 
 const program = new Command();
@@ -15,6 +18,9 @@ registerTokenizer(program);
 registerImageTokenizer(program);
 registerWorld(program);
 registerData(program);
+registerTrain(program);
+registerEval(program);
+registerAblate(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`tessera: ${e instanceof Error ? e.message : String(e)}`);

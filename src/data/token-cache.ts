@@ -12,6 +12,7 @@
 // ten lines and node:zlib's crc32 only exists from Node 20.15/22.2.
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { Rng } from './world/rng.js';
 
 export const MAGIC = 'TSRA';
 export const VERSION = 1;
@@ -195,18 +196,6 @@ export type TokenBatch = {
   rows: number;
 };
 
-/** mulberry32 PRNG; returns floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A cache file read whole into memory and checked (sizes, header CRC, data CRC) before use. */
 export class TokenCacheReader {
   private constructor(
@@ -293,7 +282,8 @@ export class TokenCacheReader {
     const idx = new Int32Array(this.length);
     for (let i = 0; i < idx.length; i++) idx[i] = i;
     if (!shuffle) return idx;
-    const r = mulberry32((Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(epoch | 0, 0x85ebca6b)) >>> 0);
+    const rng = new Rng((Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(epoch | 0, 0x85ebca6b)) >>> 0);
+    const r = () => rng.next();
     for (let i = idx.length - 1; i > 0; i--) {
       const j = Math.floor(r() * (i + 1));
       [idx[i], idx[j]] = [idx[j], idx[i]];

@@ -93,14 +93,15 @@ export class GPT {
     this.params = p;
   }
 
-  private embed(ids: Int32Array, B: number, T: number, pos0: number): Tensor {
+  private embed(ids: Int32Array, B: number, T: number, pos0: number, extra: Tensor | null): Tensor {
     const { blockSize } = this.config;
     if (pos0 + T > blockSize) throw new Error(`GPT: positions ${pos0}..${pos0 + T - 1} exceed blockSize ${blockSize}`);
     const posIds = new Int32Array(B * T);
     for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) posIds[b * T + t] = pos0 + t;
     const tok = embedding(this.params.get('wte'), ids, [B, T]); // (B, T, C)
     const pos = embedding(this.params.get('wpe'), posIds, [B, T]); // (B, T, C)
-    return add(tok, pos);
+    const x = add(tok, pos);
+    return extra ? add(x, extra) : x;
   }
 
   private block(l: number, x: Tensor, attend: (qkv: Tensor) => Tensor): Tensor {
@@ -119,10 +120,17 @@ export class GPT {
     return linear(h, this.params.get('head.w'), null); // (B, T, V)
   }
 
-  /** Logits (B, T, V) for ids (B*T values, row-major). keyMask (B, T): 0 marks padding keys. */
-  forward(ids: Int32Array, B: number, T: number, keyMask: Float32Array | null = null): Tensor {
+  /** Logits (B, T, V) for ids (B*T values, row-major). keyMask (B, T): 0 marks padding keys.
+   *  extra (B, T, C), when given, is added to the token + position embeddings (e.g. 2-D image positions). */
+  forward(
+    ids: Int32Array,
+    B: number,
+    T: number,
+    keyMask: Float32Array | null = null,
+    extra: Tensor | null = null,
+  ): Tensor {
     if (ids.length !== B * T) throw new Error(`GPT.forward: ${ids.length} ids for B=${B} x T=${T}`);
-    let x = this.embed(ids, B, T, 0);
+    let x = this.embed(ids, B, T, 0, extra);
     for (let l = 0; l < this.config.nLayer; l++)
       x = this.block(l, x, (qkv) => causalAttention(qkv, this.config.nHead, keyMask));
     return this.head(x);
@@ -145,8 +153,9 @@ export class GPT {
     Tq: number,
     caches: KVCache[],
     keyMask: Float32Array | null = null,
+    extra: Tensor | null = null,
   ): Tensor {
-    let x = this.embed(ids, B, Tq, caches[0].length);
+    let x = this.embed(ids, B, Tq, caches[0].length, extra);
     for (let l = 0; l < this.config.nLayer; l++)
       x = this.block(l, x, (qkv) => caches[l].step(qkv, this.config.nHead, keyMask));
     return this.head(x);

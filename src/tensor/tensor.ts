@@ -22,27 +22,44 @@ export function sizeOf(shape: Shape): number {
 }
 
 // ---- buffer pool ------------------------------------------------------------------------------------
+// Buffers are pooled by bucket (sizes rounded up to 1/8 steps of a power of two), so sequences of varying
+// length reuse the same memory. A pooled tensor's data is a view of a bucket-sized buffer; only buffers
+// the pool allocated itself (tracked in `owned`) ever go back to it, never a caller's array.
 const pool = new Map<number, Float32Array[]>();
+const owned = new WeakSet<ArrayBuffer>();
 let pooledFloats = 0;
 
+function bucketOf(n: number): number {
+  if (n <= 64) return 64;
+  const step = 2 ** Math.max(0, Math.floor(Math.log2(n)) - 3);
+  return Math.ceil(n / step) * step;
+}
+
 function takeBuffer(n: number): Float32Array {
-  const list = pool.get(n);
+  const b = bucketOf(n);
+  const list = pool.get(b);
+  let full: Float32Array;
   if (list !== undefined && list.length > 0) {
-    pooledFloats -= n;
-    return list.pop()!;
+    pooledFloats -= b;
+    full = list.pop()!;
+  } else {
+    full = new Float32Array(b);
+    owned.add(full.buffer as ArrayBuffer);
   }
-  return new Float32Array(n);
+  return full.length === n ? full : full.subarray(0, n);
 }
 
 function giveBuffer(buf: Float32Array): void {
-  if (buf.length === 0) return;
-  let list = pool.get(buf.length);
+  const ab = buf.buffer as ArrayBuffer;
+  if (!owned.has(ab)) return; // not ours: leave it to the garbage collector
+  const full = new Float32Array(ab);
+  let list = pool.get(full.length);
   if (list === undefined) {
     list = [];
-    pool.set(buf.length, list);
+    pool.set(full.length, list);
   }
-  list.push(buf);
-  pooledFloats += buf.length;
+  list.push(full);
+  pooledFloats += full.length;
 }
 
 /** Drop every pooled buffer (for memory tests and before long idle periods). */

@@ -1,3 +1,5 @@
+import { Rng } from '../../src/data/world/rng.js';
+
 // A seeded synthetic corpus of short English-like sentences for the tokenizer tests (and bench numbers).
 const COMMON = (
   'the of and to a in is it you that he was for on are with as I his they be at one have this from or had ' +
@@ -10,16 +12,10 @@ const COMMON = (
 ).split(' ');
 const SYL = ['ka', 'lo', 'mi', 'ren', 'to', 'sha', 'vel', 'ni', 'qu', 'ar', 'es', 'on', 'ti', 'ber', 'ul'];
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
+/** A seeded generator of floats in [0, 1) (the data layer's Rng). */
 export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /** `n` sentences of 4..15 words, Zipf-like over common words plus made-up words, some digits and punctuation. */

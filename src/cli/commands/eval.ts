@@ -1,0 +1,32 @@
+// `tessera eval`: held-out items judged by the verifier; with --json the last line is one JSON object.
+import type { Command } from 'commander';
+import type { TaskKind } from '../../data/index.js';
+import { type EvalResult, evaluate } from '../../eval/evaluate.js';
+import { loadModel } from '../../model/checkpoint.js';
+import { DEFAULT_MIXTURE, heldoutItems } from '../../train/mixture.js';
+
+export function printMetrics(r: EvalResult): void {
+  for (const [k, v] of Object.entries(r.metrics))
+    console.log(
+      `${k.padEnd(24)} ${v === null ? '   n/a' : v.toFixed(3).padStart(6)}  (n=${r.counts[k as keyof typeof r.counts]})`,
+    );
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('evaluate a checkpoint on held-out items, judged by the verifier')
+    .option('--checkpoint <dir>', 'checkpoint directory', 'runs/default/checkpoint')
+    .option('--n <n>', 'held-out items per task kind', '20')
+    .option('--guidance <s>', 'classifier-free guidance scale for images', '3')
+    .option('--json', 'print one JSON object of all metrics as the last line')
+    .action((o: { checkpoint: string; n: string; guidance: string; json?: boolean }) => {
+      const { model, tok } = loadModel(o.checkpoint);
+      const n = Number.parseInt(o.n, 10);
+      if (!(n > 0)) throw new Error(`--n must be a positive integer, got ${o.n}`);
+      const items = heldoutItems(Object.keys(DEFAULT_MIXTURE) as TaskKind[], n);
+      const r = evaluate(model, tok, items, { guidance: Number(o.guidance) });
+      printMetrics(r);
+      if (o.json) console.log(JSON.stringify(r.metrics));
+    });
+}

@@ -1,0 +1,40 @@
+// `tessera train`: one run over the task mixture; checkpoints, metrics log and curves in --out.
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { TRAIN_PRESETS, trainConfig } from '../../train/config.js';
+import { runTraining } from '../../train/run.js';
+
+/** `--set key=value` pairs (numbers parsed) as config overrides. */
+export function parseSets(sets: string[]): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const s of sets) {
+    const i = s.indexOf('=');
+    if (i <= 0) throw new Error(`--set expects key=value, got '${s}'`);
+    const v = s.slice(i + 1);
+    o[s.slice(0, i)] = Number.isFinite(Number(v)) ? Number(v) : v.startsWith('{') ? JSON.parse(v) : v;
+  }
+  return o;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train the multimodal model on the task mixture (checkpoints, metrics.jsonl, curves.svg in --out)')
+    .option('--config <preset>', `training preset (${Object.keys(TRAIN_PRESETS).join(', ')})`, 'default')
+    .option('--minutes <m>', 'time budget in minutes (planned steps set from measured speed)')
+    .option('--steps <n>', 'planned steps (overrides the preset)')
+    .option('--out <dir>', 'output directory', 'runs/default')
+    .option('--resume <dir>', 'resume the run in DIR exactly where its checkpoint left it')
+    .option('--set <key=value...>', 'override train config keys', [])
+    .action((o: { config: string; minutes?: string; steps?: string; out: string; resume?: string; set: string[] }) => {
+      if (o.minutes && o.steps) throw new Error('give --minutes or --steps, not both');
+      const overrides = parseSets(o.set);
+      if (o.steps) overrides.steps = Number.parseInt(o.steps, 10);
+      const minutes = o.minutes ? Number(o.minutes) : undefined;
+      if (minutes !== undefined && !(minutes > 0)) throw new Error(`--minutes must be > 0, got ${o.minutes}`);
+      const out = o.resume ?? o.out;
+      const r = runTraining({ out, resume: o.resume, config: trainConfig(overrides, o.config), minutes });
+      console.log(`trained to step ${r.trainer.step}; checkpoint ${join(out, 'checkpoint')}`);
+      if (r.finalMetrics) console.log(JSON.stringify(r.finalMetrics));
+    });
+}

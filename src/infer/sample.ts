@@ -1,0 +1,146 @@
+// Sampling: one model turn, continued from a prompt, with a KV cache. Text tokens by greedy (temperature
+// 0), temperature and top-k; when the model opens an image (<|image|>), exactly grid*grid codes are drawn
+// from the image-code range only, with classifier-free guidance (logits = uncond + s * (cond - uncond),
+// the unconditional branch being the same prompt with its user text dropped), and the span is closed with
+// <|/image|>. The one sampler and the one guidance function, used by evaluation, CLI and server.
+import type { MultimodalModel } from '../model/multimodal.js';
+import { type DecodedSegment, parseSequence, specialIds, type Tokenizers } from '../model/sequence.js';
+import { type KVCache, noGrad, type Rng, tidy } from '../tensor/index.js';
+
+export interface Prompt {
+  ids: Int32Array;
+  pos2d: Int32Array;
+}
+
+export interface SampleOptions {
+  /** 0 = greedy (argmax). */
+  temperature?: number;
+  /** Keep only the k most likely tokens (0 = all). */
+  topK?: number;
+  /** Classifier-free guidance scale for image codes (1 = no guidance; needs an unconditional prompt). */
+  guidance?: number;
+  /** Text tokens at most before the turn is cut. */
+  maxTextTokens?: number;
+  rng?: Rng;
+}
+
+/** Classifier-free guidance over a range of logits, in place into `out`. */
+export function guide(cond: Float32Array, uncond: Float32Array, s: number, out: Float32Array): Float32Array {
+  for (let i = 0; i < out.length; i++) out[i] = uncond[i] + s * (cond[i] - uncond[i]);
+  return out;
+}
+
+/** Picks an index of logits among `allowed` (null = all): argmax at temperature 0, else softmax sampling. */
+export function pickToken(logits: Float32Array, allowed: (i: number) => boolean, o: SampleOptions): number {
+  const cand: number[] = [];
+  for (let i = 0; i < logits.length; i++) if (allowed(i)) cand.push(i);
+  if (cand.length === 0) throw new Error('pickToken: no allowed token');
+  const temperature = o.temperature ?? 0;
+  if (temperature <= 0) {
+    let best = cand[0];
+    for (const i of cand) if (logits[i] > logits[best]) best = i;
+    return best;
+  }
+  cand.sort((a, b) => logits[b] - logits[a]);
+  const k = o.topK && o.topK > 0 ? Math.min(o.topK, cand.length) : cand.length;
+  const top = cand.slice(0, k);
+  const m = logits[top[0]];
+  const w = top.map((i) => Math.exp((logits[i] - m) / temperature));
+  if (!o.rng) throw new Error('pickToken: sampling at temperature > 0 needs an rng');
+  let u = o.rng.next() * w.reduce((a, b) => a + b, 0);
+  for (let j = 0; j < top.length; j++) {
+    u -= w[j];
+    if (u <= 0) return top[j];
+  }
+  return top[top.length - 1];
+}
+
+/** A decoding context: caches plus the logits after the last token fed. */
+class Context {
+  readonly caches: KVCache[];
+  last: Float32Array;
+  constructor(
+    private readonly model: MultimodalModel,
+    prompt: Prompt,
+  ) {
+    this.caches = model.newCache(1);
+    this.last = new Float32Array(model.vocabSize);
+    this.feed(prompt.ids, prompt.pos2d);
+  }
+  get length(): number {
+    return this.caches[0].length;
+  }
+  feed(ids: Int32Array, pos2d: Int32Array): void {
+    const V = this.model.vocabSize;
+    noGrad(() =>
+      tidy(() => {
+        const logits = this.model.forwardCached(ids, pos2d, 1, ids.length, this.caches); // (1, Tq, V)
+        this.last.set(logits.data.subarray((ids.length - 1) * V, ids.length * V));
+      }),
+    );
+  }
+}
+
+/**
+ * Continues `cond` (which must end with <|model|>) until the model closes the turn with <|end|>, the text
+ * budget runs out, or the block is full. `uncond` is the prompt for the unconditional branch of guidance.
+ * Returns the generated ids (without the final <|end|>) and their decoded segments.
+ */
+export function sampleTurn(
+  model: MultimodalModel,
+  tok: Tokenizers,
+  cond: Prompt,
+  uncond: Prompt | null,
+  o: SampleOptions = {},
+): { ids: number[]; segments: DecodedSegment[] } {
+  const sp = specialIds(tok);
+  const g = model.config.imageGrid;
+  const max = model.config.blockSize;
+  const s = o.guidance ?? 1;
+  const useCfg = uncond !== null && s !== 1;
+  const c = new Context(model, cond);
+  let u: Context | null = null;
+  const out: number[] = [];
+  const outPos: number[] = [];
+  const isCode = (i: number) => i >= sp.imageBase && i < sp.imageBase + sp.imageCount;
+  const textAllowed = (i: number) =>
+    (i < sp.imageBase && i !== sp.imageEnd && i !== sp.user && i !== sp.model) || false;
+  const feedBoth = (id: number, p: number) => {
+    out.push(id);
+    outPos.push(p);
+    c.feed(Int32Array.of(id), Int32Array.of(p));
+    u?.feed(Int32Array.of(id), Int32Array.of(p));
+  };
+  let textTokens = 0;
+  const guided = new Float32Array(model.vocabSize);
+  // A prompt that ends with <|image|> asks for an image now (generate/edit commands force one this way).
+  const startedOpen = cond.ids[cond.ids.length - 1] === sp.image;
+  let opened = startedOpen;
+  while (c.length < max) {
+    if (!opened) {
+      const id = pickToken(c.last, textAllowed, o);
+      if (id === sp.end) break;
+      if (id !== sp.image) {
+        if (++textTokens > (o.maxTextTokens ?? 64)) break;
+        feedBoth(id, -1);
+        continue;
+      }
+      if (c.length + g * g + 2 > max) break; // no room for a whole image
+      feedBoth(id, -1);
+    }
+    opened = false;
+    if (useCfg && !u) {
+      // Lazily start the unconditional branch: its prompt plus everything generated so far in this turn.
+      u = new Context(model, {
+        ids: Int32Array.from([...uncond!.ids, ...out]),
+        pos2d: Int32Array.from([...uncond!.pos2d, ...outPos]),
+      });
+    }
+    for (let p = 0; p < g * g; p++) {
+      const logits = u ? guide(c.last, u.last, s, guided) : c.last;
+      feedBoth(pickToken(logits, isCode, o), p);
+    }
+    feedBoth(sp.imageEnd, -1);
+  }
+  return { ids: out, segments: parseSequence(startedOpen ? [sp.image, ...out] : out, tok, 'model') };
+}

@@ -1,0 +1,56 @@
+// The model on disk: the tensor engine's atomic checkpoint directory (weights.safetensors, config.json with
+// the model config, optimizer + state.json when training) plus the two tokenizers as files, so a checkpoint
+// directory is everything needed to run the model.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type AdamW, loadCheckpoint, readCheckpointHeader, saveCheckpoint } from '../tensor/index.js';
+import { PatchPaletteTokenizer } from '../tokenizers/image/patch-palette.js';
+import { tokenizerFromJsonText, tokenizerToJson } from '../tokenizers/index.js';
+import { type ModelConfig, modelConfig } from './config.js';
+import { MODEL_KIND, MultimodalModel } from './multimodal.js';
+import type { Tokenizers } from './sequence.js';
+
+export const TEXT_TOKENIZER_FILE = 'tokenizer.json';
+export const IMAGE_TOKENIZER_FILE = 'image-tokenizer.json';
+
+export function saveModel(
+  dir: string,
+  model: MultimodalModel,
+  tok: Tokenizers,
+  extra: { optimizer?: AdamW; state?: object; files?: Record<string, string> } = {},
+): void {
+  if (!(tok.image instanceof PatchPaletteTokenizer))
+    throw new Error('saveModel: only the patch-dictionary image tokenizer can be saved so far');
+  saveCheckpoint(dir, {
+    kind: MODEL_KIND,
+    config: model.config,
+    params: model.params,
+    optimizer: extra.optimizer,
+    state: extra.state,
+    files: {
+      [TEXT_TOKENIZER_FILE]: JSON.stringify(tokenizerToJson(tok.text)),
+      [IMAGE_TOKENIZER_FILE]: tok.image.toJson(),
+      ...extra.files,
+    },
+  });
+}
+
+/** Loads model + tokenizers (and, when given, the optimizer state and training state). */
+export function loadModel(dir: string, optimizerFor?: (m: MultimodalModel) => AdamW) {
+  const header = readCheckpointHeader(dir);
+  const config = modelConfig(header.config as Partial<ModelConfig>, 'default');
+  const model = new MultimodalModel(config);
+  const optimizer = optimizerFor?.(model);
+  const { state } = loadCheckpoint(dir, { kind: MODEL_KIND, params: model.params, optimizer });
+  const text = tokenizerFromJsonText(
+    readFileSync(join(dir, TEXT_TOKENIZER_FILE), 'utf8'),
+    join(dir, TEXT_TOKENIZER_FILE),
+  );
+  const image = PatchPaletteTokenizer.fromJson(readFileSync(join(dir, IMAGE_TOKENIZER_FILE), 'utf8'));
+  const tok: Tokenizers = { text, image };
+  if (text.vocabSize !== config.textVocabSize || image.codebookSize !== config.imageCodebookSize)
+    throw new Error(
+      `${dir}: tokenizers (${text.vocabSize} text ids, ${image.codebookSize} codes) do not match config.json (${config.textVocabSize}, ${config.imageCodebookSize})`,
+    );
+  return { model, tok, optimizer, state };
+}

@@ -1,0 +1,78 @@
+// The multimodal model's config: a frozen object with documented defaults and named presets. Unknown keys
+// are rejected; the config is saved as JSON next to the weights (config.json of the checkpoint).
+//
+// Vocabulary layout (one shared id space, V = textVocabSize + imageCodebookSize):
+//   [0, textVocabSize)                       the text tokenizer's ids: bytes, BPE merges, then its specials
+//                                            (<|user|> <|model|> <|image|> <|/image|> <|end|> <|pad|> ...)
+//   [textVocabSize, textVocabSize + K)       image codes 0..K-1, offset by textVocabSize
+export interface ModelConfig {
+  /** Ids of the text tokenizer (256 bytes + merges + special tokens). Set from the trained tokenizer. */
+  textVocabSize: number;
+  /** Codes of the image tokenizer (K). Set from the image tokenizer. */
+  imageCodebookSize: number;
+  /** Codes per image side: an image is grid * grid tokens, each with a learned row and column embedding. */
+  imageGrid: number;
+  /** Longest sequence in tokens (learned 1-D position table size). Longer items are cut at training time. */
+  blockSize: number;
+  nLayer: number;
+  nHead: number;
+  /** Width C; divisible by nHead. */
+  nEmbd: number;
+  /** MLP hidden width (4 * nEmbd in GPT-2). */
+  mlpHidden: number;
+  /** Probability of replacing the text condition of image-producing items by an empty prompt (for CFG). */
+  condDropout: number;
+  /** Parameter initialisation seed. */
+  seed: number;
+}
+
+const base: ModelConfig = {
+  textVocabSize: 512,
+  imageCodebookSize: 1024,
+  imageGrid: 8,
+  blockSize: 384,
+  nLayer: 4,
+  nHead: 4,
+  nEmbd: 192,
+  mlpHidden: 768,
+  condDropout: 0.1,
+  seed: 1,
+};
+
+export const MODEL_PRESETS = Object.freeze({
+  /** The native model: every task, trained in one run. */
+  default: Object.freeze<ModelConfig>({ ...base }),
+  /** A smaller text-to-image specialist (for the router): one prompt + one image fits in 160 tokens. */
+  specialist: Object.freeze<ModelConfig>({ ...base, blockSize: 160, nLayer: 3, nEmbd: 128, mlpHidden: 512 }),
+  /** Tiny: for tests that must train in seconds. */
+  tiny: Object.freeze<ModelConfig>({ ...base, blockSize: 192, nLayer: 2, nHead: 2, nEmbd: 48, mlpHidden: 96 }),
+});
+export type PresetName = keyof typeof MODEL_PRESETS;
+
+/** A validated, frozen config: preset (by name or value) + overrides; unknown keys and bad values throw. */
+export function modelConfig(
+  overrides: Partial<Record<string, unknown>> = {},
+  preset: PresetName | ModelConfig = 'default',
+): Readonly<ModelConfig> {
+  const from = typeof preset === 'string' ? MODEL_PRESETS[preset] : preset;
+  if (!from)
+    throw new Error(
+      `model config: unknown preset "${String(preset)}" (known: ${Object.keys(MODEL_PRESETS).join(', ')})`,
+    );
+  const problems: string[] = [];
+  for (const k of Object.keys(overrides))
+    if (!(k in base)) problems.push(`unknown key "${k}" (known: ${Object.keys(base).join(', ')})`);
+  const c = { ...from, ...overrides } as ModelConfig;
+  for (const k of Object.keys(base) as (keyof ModelConfig)[]) {
+    const v = c[k];
+    if (typeof v !== 'number' || !Number.isFinite(v)) problems.push(`${k} must be a number, got ${JSON.stringify(v)}`);
+    else if (k !== 'condDropout' && (!Number.isInteger(v) || v < (k === 'seed' ? 0 : 1)))
+      problems.push(`${k} must be a positive integer, got ${v}`);
+  }
+  if (!(c.condDropout >= 0 && c.condDropout < 1)) problems.push(`condDropout must be in [0, 1), got ${c.condDropout}`);
+  if (c.nEmbd % c.nHead !== 0) problems.push(`nEmbd ${c.nEmbd} is not divisible by nHead ${c.nHead}`);
+  if (c.blockSize < c.imageGrid * c.imageGrid + 2)
+    problems.push(`blockSize ${c.blockSize} cannot hold one image of ${c.imageGrid * c.imageGrid} codes + markers`);
+  if (problems.length) throw new Error(`model config: ${problems.join('; ')}`);
+  return Object.freeze(c);
+}

@@ -1,0 +1,48 @@
+// A training batch from task items: sequences from the one builder (with condition dropout), cut to the
+// block size, right-padded, next-token targets only where the model produces the token.
+import type { TaskItem, TaskKind } from '../data/index.js';
+import { buildSequence, type Tokenizers } from '../model/sequence.js';
+import type { Rng } from '../tensor/index.js';
+import { GENERATION_TASKS } from './mixture.js';
+
+export interface Batch {
+  B: number;
+  T: number;
+  ids: Int32Array; // (B, T) padded with <|pad|>
+  pos2d: Int32Array; // (B, T) -1 outside images
+  targets: Int32Array; // (B, T) next token where produced, -1 elsewhere
+  /** (B*T) 1 where the target is an image code / a text-side token (for the split loss curves). */
+  imageRows: Float32Array;
+  textRows: Float32Array;
+  tasks: TaskKind[]; // (B,)
+}
+
+/** Builds a batch; each image-producing item has its user text dropped with probability condDropout. */
+export function makeBatch(items: TaskItem[], tok: Tokenizers, blockSize: number, condDropout: number, rng: Rng): Batch {
+  const seqs = items.map((it) => {
+    const drop = GENERATION_TASKS.includes(it.task) && rng.next() < condDropout;
+    return buildSequence(it, tok, { dropText: drop });
+  });
+  const B = items.length;
+  const T = Math.min(blockSize, Math.max(...seqs.map((s) => s.ids.length)));
+  const pad = tok.text.specialId('<|pad|>');
+  const imageBase = tok.text.vocabSize;
+  const ids = new Int32Array(B * T).fill(pad);
+  const pos2d = new Int32Array(B * T).fill(-1);
+  const targets = new Int32Array(B * T).fill(-1);
+  const imageRows = new Float32Array(B * T);
+  const textRows = new Float32Array(B * T);
+  seqs.forEach((s, b) => {
+    const n = Math.min(T, s.ids.length);
+    ids.set(s.ids.subarray(0, n), b * T);
+    pos2d.set(s.pos2d.subarray(0, n), b * T);
+    for (let t = 0; t + 1 < n; t++)
+      if (s.produced[t + 1]) {
+        const y = s.ids[t + 1];
+        targets[b * T + t] = y;
+        if (y >= imageBase) imageRows[b * T + t] = 1;
+        else textRows[b * T + t] = 1;
+      }
+  });
+  return { B, T, ids, pos2d, targets, imageRows, textRows, tasks: items.map((it) => it.task) };
+}

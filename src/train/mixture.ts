@@ -1,0 +1,93 @@
+// The training mixture: a weighted choice of task kind per example, items made on the fly from the scene
+// world (a pure function of task, split, seed and index, so the data cursor is just a counter per task)
+// and a small fixed pool of emoji items. The whole state (RNG + cursors) round-trips for exact resume.
+import { emojiItems, makeWorldItem, type TaskItem, type TaskKind, WORLD_TASKS, type WorldTask } from '../data/index.js';
+import { Rng } from '../tensor/index.js';
+
+/** Default weights: understanding and generation both well represented, a little emoji. */
+export const DEFAULT_MIXTURE: Readonly<Partial<Record<TaskKind, number>>> = Object.freeze({
+  caption: 1,
+  vqa: 2,
+  ocr: 1,
+  t2i: 2,
+  edit: 2,
+  chain: 0.5,
+  compound: 0.5,
+  fact: 0.5,
+  fact_t2i: 0.5,
+  imagine: 0.5,
+  emoji_caption: 0.15,
+  emoji_edit: 0.15,
+});
+
+/** Tasks whose answers are images (generation) and whose answers are text (understanding). */
+export const GENERATION_TASKS: readonly TaskKind[] = ['t2i', 'edit', 'chain', 'fact_t2i', 'emoji_edit'];
+export const UNDERSTANDING_TASKS: readonly TaskKind[] = ['caption', 'vqa', 'ocr', 'fact', 'emoji_caption'];
+
+export interface MixtureState {
+  rng: { state: number; spare: number | null };
+  cursors: Record<string, number>;
+}
+
+export class Mixture {
+  private readonly rng: Rng;
+  private readonly tasks: TaskKind[];
+  private readonly cum: number[];
+  private cursors: Record<string, number> = {};
+  private emojiPool: TaskItem[] | null = null;
+
+  constructor(
+    weights: Readonly<Partial<Record<TaskKind, number>>>,
+    private readonly seed: number,
+    private readonly emojiPoolSize = 200,
+  ) {
+    this.tasks = (Object.keys(weights) as TaskKind[]).filter((t) => (weights[t] ?? 0) > 0);
+    if (this.tasks.length === 0) throw new Error('mixture: no task has a positive weight');
+    let s = 0;
+    this.cum = this.tasks.map((t) => (s += weights[t]!));
+    this.rng = new Rng(seed);
+  }
+
+  get taskKinds(): readonly TaskKind[] {
+    return this.tasks;
+  }
+
+  /** The next training item. */
+  next(): TaskItem {
+    const u = this.rng.next() * this.cum[this.cum.length - 1];
+    const task = this.tasks[this.cum.findIndex((c) => u < c)];
+    const i = this.cursors[task] ?? 0;
+    this.cursors[task] = i + 1;
+    if ((WORLD_TASKS as readonly string[]).includes(task))
+      return makeWorldItem(task as WorldTask, 'train', this.seed, i);
+    return this.emoji(task, i);
+  }
+
+  private emoji(task: TaskKind, i: number): TaskItem {
+    this.emojiPool ??= emojiItems(this.emojiPoolSize, this.seed);
+    const pool = this.emojiPool.filter((it) => it.task === task);
+    if (pool.length === 0) throw new Error(`mixture: the emoji pool has no ${task} items`);
+    return pool[i % pool.length];
+  }
+
+  getState(): MixtureState {
+    return { rng: this.rng.getState(), cursors: { ...this.cursors } };
+  }
+
+  setState(s: MixtureState): void {
+    this.rng.setState(s.rng);
+    this.cursors = { ...s.cursors };
+  }
+}
+
+/** Held-out evaluation items: n per task kind (world tasks from the held-out split, emoji held-out). */
+export function heldoutItems(tasks: readonly TaskKind[], n: number, seed = 1000): TaskItem[] {
+  const out: TaskItem[] = [];
+  const emoji = tasks.some((t) => t.startsWith('emoji')) ? emojiItems(n * 6, seed, { split: 'heldout' }) : [];
+  for (const t of tasks) {
+    if ((WORLD_TASKS as readonly string[]).includes(t))
+      for (let i = 0; i < n; i++) out.push(makeWorldItem(t as WorldTask, 'heldout', seed, i));
+    else out.push(...emoji.filter((it) => it.task === t).slice(0, n));
+  }
+  return out;
+}

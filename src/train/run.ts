@@ -1,0 +1,82 @@
+// A training run: fresh or resumed, steps or a time budget; the metrics log, periodic held-out evaluation,
+// atomic checkpoints (OUT/checkpoint) and the plot (OUT/curves.svg). Used by `tessera train` and `ablate`.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { evaluate, type Metrics } from '../eval/evaluate.js';
+import type { TrainConfig } from './config.js';
+import { MetricsLog, ProgressBar, plotCurves } from './log.js';
+import { heldoutItems } from './mixture.js';
+import { type StepResult, Trainer } from './trainer.js';
+
+export interface RunOptions {
+  out: string;
+  /** For a fresh run. */
+  config?: Readonly<TrainConfig>;
+  /** Resume the run in this directory (its OUT/checkpoint). */
+  resume?: string;
+  /** Time budget: planned steps are set from the speed of the first steps (and then saved). */
+  minutes?: number;
+  /** Stop after this many steps of this process (tests: an interruption). */
+  stopAfter?: number;
+  quiet?: boolean;
+  onStep?: (r: StepResult) => void;
+}
+
+export interface RunResult {
+  trainer: Trainer;
+  losses: number[];
+  finalMetrics: Metrics | null;
+}
+
+export const CHECKPOINT_DIR = 'checkpoint';
+
+export function runTraining(o: RunOptions): RunResult {
+  mkdirSync(o.out, { recursive: true });
+  const ckpt = join(o.out, CHECKPOINT_DIR);
+  let trainer: Trainer;
+  const log = new MetricsLog(join(o.out, 'metrics.jsonl'));
+  if (o.resume) {
+    trainer = Trainer.resume(join(o.resume, CHECKPOINT_DIR));
+    log.truncateAfter(trainer.step);
+  } else {
+    if (!o.config) throw new Error('runTraining: a fresh run needs a config');
+    trainer = Trainer.create(o.config);
+    log.truncateAfter(-1);
+  }
+  const c = trainer.config;
+  const evalItems = heldoutItems(trainer.mixture.taskKinds, c.evalN);
+  const losses: number[] = [];
+  const t0 = Date.now();
+  const startStep = trainer.step;
+  let bar: ProgressBar | null = null;
+  let finalMetrics: Metrics | null = null;
+  const doEval = () => {
+    const r = evaluate(trainer.model, trainer.tok, evalItems);
+    log.append({ type: 'eval', step: trainer.step, ...r.metrics });
+    return r.metrics;
+  };
+  while (trainer.step < trainer.plannedSteps) {
+    if (o.stopAfter !== undefined && trainer.step - startStep >= o.stopAfter) return { trainer, losses, finalMetrics };
+    const r = trainer.trainStep();
+    losses.push(r.loss);
+    o.onStep?.(r);
+    log.append({ type: 'step', ...r, sec: (Date.now() - t0) / 1000 });
+    // Time budget: after 5 steps, fix the planned steps from the measured speed (85%: evals, checkpoints).
+    if (o.minutes && !o.resume && trainer.step === startStep + 5) {
+      const per = (Date.now() - t0) / 5 / 1000;
+      trainer.plannedSteps = Math.max(trainer.step + 1, Math.floor((o.minutes * 60 * 0.85) / per));
+    }
+    if (!o.quiet) {
+      bar ??= new ProgressBar(trainer.plannedSteps, startStep);
+      bar.total = trainer.plannedSteps;
+      bar.update(trainer.step, `loss ${r.loss.toFixed(3)}`);
+    }
+    if (c.evalEvery > 0 && trainer.step % c.evalEvery === 0 && trainer.step < trainer.plannedSteps) doEval();
+    if (c.ckptEvery > 0 && trainer.step % c.ckptEvery === 0) trainer.save(ckpt);
+  }
+  bar?.done();
+  trainer.save(ckpt);
+  if (c.evalN > 0 && !o.quiet) finalMetrics = doEval();
+  writeFileSync(join(o.out, 'curves.svg'), plotCurves(log.read()));
+  return { trainer, losses, finalMetrics };
+}

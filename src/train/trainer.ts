@@ -1,0 +1,134 @@
+// One training run's state and its step: model, optimizer, tokenizers, the mixture cursor and the RNGs.
+// Everything a step depends on is saved in the checkpoint (weights, optimizer moments and step, RNG states,
+// data cursors, planned steps), so a resumed run computes exactly the losses the uninterrupted one would.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TaskKind } from '../data/index.js';
+import { loadModel, saveModel } from '../model/checkpoint.js';
+import { modelConfig } from '../model/config.js';
+import { MultimodalModel } from '../model/multimodal.js';
+import type { Tokenizers } from '../model/sequence.js';
+import { AdamW, clipGradNorm, cosineLr, crossEntropy, noGrad, Rng, tidy } from '../tensor/index.js';
+import { makeBatch } from './batch.js';
+import { type TrainConfig, trainConfig } from './config.js';
+import { Mixture, type MixtureState } from './mixture.js';
+import { buildTokenizers } from './tokenizers.js';
+
+export const TRAIN_CONFIG_FILE = 'train-config.json';
+
+export interface StepResult {
+  step: number;
+  loss: number;
+  textLoss: number | null;
+  imageLoss: number | null;
+  /** Mean loss of the produced tokens of each task kind present in the batch. */
+  taskLoss: Partial<Record<TaskKind, number>>;
+  lr: number;
+  gradNorm: number;
+}
+
+interface SavedState {
+  step: number;
+  plannedSteps: number;
+  mixture: MixtureState;
+  dropRng: { state: number; spare: number | null };
+}
+
+export class Trainer {
+  step = 0;
+  plannedSteps: number;
+  private readonly dropRng: Rng;
+
+  private constructor(
+    readonly config: Readonly<TrainConfig>,
+    readonly model: MultimodalModel,
+    readonly tok: Tokenizers,
+    readonly optimizer: AdamW,
+    readonly mixture: Mixture,
+  ) {
+    this.plannedSteps = config.steps;
+    this.dropRng = new Rng(config.seed * 7919 + 1);
+  }
+
+  /** A fresh run: trains the tokenizers, builds the model from the preset sized to them. */
+  static create(config: Readonly<TrainConfig>): Trainer {
+    const tok = buildTokenizers(config.textVocab, config.imageCodes, config.seed);
+    const mc = modelConfig(
+      { textVocabSize: tok.text.vocabSize, imageCodebookSize: tok.image.codebookSize, seed: config.seed },
+      config.model,
+    );
+    const model = new MultimodalModel(mc);
+    return new Trainer(
+      config,
+      model,
+      tok,
+      Trainer.optimizerFor(model, config),
+      new Mixture(config.mixture, config.seed),
+    );
+  }
+
+  private static optimizerFor(model: MultimodalModel, c: Readonly<TrainConfig>): AdamW {
+    return new AdamW(model.params, { lr: c.lr, weightDecay: c.weightDecay });
+  }
+
+  /** Resume from a checkpoint directory written by save(). */
+  static resume(dir: string): Trainer {
+    const config = trainConfig(JSON.parse(readFileSync(join(dir, TRAIN_CONFIG_FILE), 'utf8')), 'default');
+    const { model, tok, optimizer, state } = loadModel(dir, (m) => Trainer.optimizerFor(m, config));
+    if (!state) throw new Error(`${dir}: no state.json; HINT: this checkpoint cannot be resumed, start a new run`);
+    const t = new Trainer(config, model, tok, optimizer!, new Mixture(config.mixture, config.seed));
+    const s = state as SavedState;
+    t.step = s.step;
+    t.plannedSteps = s.plannedSteps;
+    t.mixture.setState(s.mixture);
+    t.dropRng.setState(s.dropRng);
+    return t;
+  }
+
+  save(dir: string): void {
+    const state: SavedState = {
+      step: this.step,
+      plannedSteps: this.plannedSteps,
+      mixture: this.mixture.getState(),
+      dropRng: this.dropRng.getState(),
+    };
+    saveModel(dir, this.model, this.tok, {
+      optimizer: this.optimizer,
+      state,
+      files: { [TRAIN_CONFIG_FILE]: JSON.stringify(this.config, null, 2) },
+    });
+  }
+
+  /** One optimisation step on a fresh batch from the mixture. */
+  trainStep(): StepResult {
+    const c = this.config;
+    const items = Array.from({ length: c.batchSize }, () => this.mixture.next());
+    const b = makeBatch(items, this.tok, this.model.config.blockSize, this.model.config.condDropout, this.dropRng);
+    const lr = cosineLr(this.step, this.plannedSteps, c.lr, c.warmup);
+    const r = tidy(() => {
+      this.model.params.zeroGrad();
+      const logits = this.model.forward(b.ids, b.pos2d, b.B, b.T); // (B, T, V)
+      const loss = crossEntropy(logits, b.targets);
+      loss.backward();
+      const gradNorm = clipGradNorm(this.model.params, c.clip);
+      this.optimizer.update(lr);
+      // Split losses for the curves (no gradient): text-side vs image-code targets, and per task kind.
+      return noGrad(() => {
+        const part = (w: Float32Array) =>
+          w.some((x) => x > 0) ? crossEntropy(logits, b.targets, { weights: w }).item() : null;
+        const taskLoss: Partial<Record<TaskKind, number>> = {};
+        for (const task of new Set(b.tasks)) {
+          const w = new Float32Array(b.B * b.T);
+          b.tasks.forEach((t, row) => {
+            if (t === task) w.fill(1, row * b.T, (row + 1) * b.T);
+          });
+          const v = part(w);
+          if (v !== null) taskLoss[task] = v;
+        }
+        return { loss: loss.item(), textLoss: part(b.textRows), imageLoss: part(b.imageRows), taskLoss, gradNorm };
+      });
+    });
+    this.step++;
+    return { step: this.step, lr, ...r };
+  }
+}

@@ -1,0 +1,88 @@
+// Guided sampling writes only image codes inside image spans (KV cache, CFG), and evaluation by the
+// verifier on a handful of held-out items of every task kind produces every metric key.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { makeWorldItem, type TaskKind } from '../../src/data/index.js';
+import { evaluate, METRIC_KEYS } from '../../src/eval/evaluate.js';
+import { guide, sampleTurn } from '../../src/infer/sample.js';
+import { modelConfig } from '../../src/model/config.js';
+import { MultimodalModel } from '../../src/model/multimodal.js';
+import { buildSequence, specialIds } from '../../src/model/sequence.js';
+import { Rng } from '../../src/tensor/index.js';
+import { heldoutItems } from '../../src/train/mixture.js';
+import { testTokenizers } from '../helpers/model.js';
+
+const tok = testTokenizers();
+const model = new MultimodalModel(
+  modelConfig({ textVocabSize: tok.text.vocabSize, imageCodebookSize: tok.image.codebookSize, blockSize: 384 }, 'tiny'),
+);
+
+test('guide() is uncond + s * (cond - uncond)', () => {
+  const out = guide(Float32Array.of(1, 2), Float32Array.of(0.5, 3), 3, new Float32Array(2));
+  assert.deepEqual([...out], [0.5 + 3 * 0.5, 3 + 3 * -1]);
+});
+
+test('a guided image span holds exactly 64 image codes and is closed by <|/image|>', () => {
+  const sp = specialIds(tok);
+  const it = makeWorldItem('t2i', 'heldout', 2, 0);
+  const full = buildSequence(it, tok);
+  const unc = buildSequence(it, tok, { dropText: true });
+  const open = (s: typeof full) => {
+    const end = s.turns[1].start + 1;
+    return {
+      ids: Int32Array.from([...s.ids.slice(0, end), sp.image]),
+      pos2d: Int32Array.from([...s.pos2d.slice(0, end), -1]),
+    };
+  };
+  for (const temperature of [0, 1]) {
+    const r = sampleTurn(model, tok, open(full), open(unc), {
+      guidance: 3,
+      temperature,
+      topK: 50,
+      rng: new Rng(5),
+      maxTextTokens: 4,
+    });
+    const close = r.ids.indexOf(sp.imageEnd);
+    assert.equal(close, 64, 'the first 64 generated tokens are the image');
+    for (const id of r.ids.slice(0, 64))
+      assert.ok(id >= sp.imageBase && id < sp.imageBase + sp.imageCount, `id ${id} is an image code`);
+    let inside = false;
+    for (const id of r.ids.slice(65)) {
+      if (id === sp.image) inside = true;
+      else if (id === sp.imageEnd) inside = false;
+      else assert.ok(inside === id >= sp.imageBase, `image codes appear only inside image spans (id ${id})`);
+    }
+    const img = r.segments.find((s) => s.kind === 'image');
+    assert.ok(img && img.kind === 'image' && img.codes.length === 64);
+  }
+});
+
+test('evaluation on one held-out item per task kind reports every metric key', () => {
+  const kinds: TaskKind[] = [
+    'caption',
+    'vqa',
+    'ocr',
+    't2i',
+    'edit',
+    'compound',
+    'fact',
+    'fact_t2i',
+    'imagine',
+    'emoji_caption',
+    'emoji_edit',
+  ];
+  const items = heldoutItems(kinds, 1);
+  const r = evaluate(model, tok, items, { maxTextTokens: 8 });
+  for (const k of METRIC_KEYS) assert.ok(k in r.metrics, `metric ${k} present`);
+  for (const k of [
+    'caption_acc',
+    'vqa_acc',
+    'ocr_acc',
+    't2i_acc',
+    'edit_success',
+    'knowledge_transfer_acc',
+    'fact_acc',
+  ] as const)
+    assert.ok(r.counts[k] >= 1, `${k} judged at least once`);
+  assert.ok(JSON.parse(JSON.stringify(r.metrics)));
+});
