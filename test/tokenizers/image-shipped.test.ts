@@ -29,7 +29,7 @@ describe('shipped image tokenizer', () => {
     const m = Vqvae.load(defaultImageTokenizerDir());
     const r = evalScenes(m, 40, 99);
     assert.ok(r.exact >= MIN_EXACT, `verifier-exact ${(100 * r.exact).toFixed(1)}% (${JSON.stringify(r.mismatches)})`);
-    assert.ok(r.psnr > 18, `PSNR ${r.psnr.toFixed(2)} dB`);
+    assert.ok(r.psnr > 23, `PSNR ${r.psnr.toFixed(2)} dB`);
   });
 
   test('CLI: encode prints 8x8 codes, decode writes a PNG; bad input gives clear errors', () => {
@@ -66,5 +66,6 @@ describe('shipped image tokenizer', () => {
   });
 });
 
-/** The verifier-exact rate the shipped tokenizer is held to on 40 held-out scenes (see docs/tokenizers.md). */
+/** The verifier-exact floor on 40 held-out scenes. The shipped tokenizer measures 3.9% on 1000 (goal 99.5%,
+ *  not reached: see docs/tokenizers.md), so this is 0 until a longer-trained tokenizer ships; PSNR is gated. */
 const MIN_EXACT = 0;
