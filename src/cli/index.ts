@@ -5,6 +5,7 @@ import { registerAblate } from './commands/ablate.js';
 import { registerData } from './commands/data.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
+import { registerImageTokenizer } from './commands/image-tokenizer.js';
 import { registerTokenizer } from './commands/tokenizer.js';
 import { registerTrain } from './commands/train.js';
 import { registerWorld } from './commands/world.js';
@@ -14,6 +15,7 @@ program.name('tessera').description('a native multimodal model stack in TypeScri
 
 registerDoctor(program);
 registerTokenizer(program);
+registerImageTokenizer(program);
 registerWorld(program);
 registerData(program);
 registerTrain(program);

@@ -1,4 +1,36 @@
 // Public face of the tokenizers part: the byte-level BPE text tokenizer, its trainer and its file format.
+
+// Image tokenizer: the VQ-VAE, its config, trainer, evaluation and file boundary.
+export { gridOf, makeVqvaeConfig, VQVAE_PRESETS, type VqvaeConfig } from './image/config.js';
+export { downsample, type ImageSource, sampleEmoji, sampleScenes, sceneEmojiSource } from './image/data.js';
+export {
+  type CodeUsage,
+  codeUsage,
+  type EmojiEval,
+  evalEmoji,
+  evalScenes,
+  formatEval,
+  pairGrid,
+  psnr,
+  type SceneEval,
+} from './image/eval.js';
+export {
+  codesToJson,
+  defaultImageTokenizerDir,
+  ImageIoError,
+  parseCodesJson,
+  readCodesFile,
+  readImageFile,
+} from './image/io.js';
+export {
+  CodebookEma,
+  DEFAULT_TRAIN_IMAGE,
+  type TrainImageOptions,
+  type TrainLog,
+  trainVqvae,
+} from './image/train.js';
+export type { ImageTokenizer } from './image/types.js';
+export { VQVAE_KIND, type VqForward, Vqvae, widths } from './image/vqvae.js';
 export {
   BpeTokenizer,
   DEFAULT_SPECIAL_TOKENS,

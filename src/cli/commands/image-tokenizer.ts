@@ -1,0 +1,128 @@
+// The image tokenizer on the command line: `tessera tokenizer train-image | eval-image` (in the existing
+// `tokenizer` group), and top-level `tessera encode IMAGE.png` / `tessera decode CODES.json -o OUT.png`.
+// The default tokenizer is the one shipped in models/image-tokenizer/.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { encodePng, writePng } from '../../data/index.js';
+import { kernels } from '../../tensor/index.js';
+import {
+  codesToJson,
+  DEFAULT_TRAIN_IMAGE,
+  defaultImageTokenizerDir,
+  evalEmoji,
+  evalScenes,
+  formatEval,
+  makeVqvaeConfig,
+  pairGrid,
+  readCodesFile,
+  readImageFile,
+  trainVqvae,
+  Vqvae,
+} from '../../tokenizers/index.js';
+
+function int(name: string, min: number): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${v}`);
+    return n;
+  };
+}
+
+/** Evaluates and prints; writes the emoji grid when asked. */
+function evaluate(model: Vqvae, n: number, nEmoji: number, grid?: string): void {
+  const s = evalScenes(model, n);
+  const e = nEmoji > 0 ? evalEmoji(model, nEmoji) : null;
+  console.log(formatEval(s, e));
+  if (e && grid) {
+    mkdirSync(dirname(grid), { recursive: true });
+    writePng(grid, pairGrid(e.originals.slice(0, 16), e.recons.slice(0, 16), model.imageSize));
+    console.log(`wrote ${grid} (original | reconstruction)`);
+  }
+}
+
+export function registerImageTokenizer(program: Command): void {
+  const group =
+    program.commands.find((c) => c.name() === 'tokenizer') ??
+    program.command('tokenizer').description('train and use the tokenizers');
+
+  group
+    .command('train-image')
+    .description('train the VQ-VAE image tokenizer on fresh train-split scenes and emoji, then evaluate it')
+    .option('--steps <n>', 'optimiser steps', int('steps', 1), DEFAULT_TRAIN_IMAGE.steps)
+    .option('--batch <n>', 'images a step', int('batch', 1), DEFAULT_TRAIN_IMAGE.batch)
+    .option('--seed <s>', 'seed of the weights and the data', int('seed', 0), 0)
+    .option('--out <dir>', 'checkpoint directory to write', 'runs/image-tokenizer')
+    .option('--config <json>', 'VQ-VAE config overrides as JSON, e.g. {"codebookSize": 512}', '{}')
+    .option('--preset <name>', 'config preset (default, tiny)', 'default')
+    .option('--eval <n>', 'held-out scenes to evaluate at the end (0: none)', int('eval', 0), 1000)
+    .action(
+      (o: {
+        steps: number;
+        batch: number;
+        seed: number;
+        out: string;
+        config: string;
+        preset: string;
+        eval: number;
+      }) => {
+        const config = makeVqvaeConfig(JSON.parse(o.config) as Record<string, unknown>, o.preset);
+        const model = new Vqvae(config, o.seed);
+        console.log(
+          `backend ${kernels().info().backend}, ${model.params.count()} weights + codebook ${config.codebookSize}x${config.codeDim}, ${o.steps} steps of ${o.batch}`,
+        );
+        const last = trainVqvae(model, {
+          steps: o.steps,
+          batch: o.batch,
+          seed: o.seed,
+          onLog: (l) =>
+            console.log(
+              `step ${String(l.step).padStart(5)}/${l.steps}  recon ${l.recon.toFixed(4)}  commit ${l.commit.toFixed(4)}  codes used ${l.used}  restarts ${l.restarts}  ${l.seconds.toFixed(0)} s`,
+            ),
+        });
+        model.save(o.out, { state: { steps: o.steps, batch: o.batch, seed: o.seed, seconds: last.seconds } });
+        console.log(`trained in ${last.seconds.toFixed(1)} s (wall); wrote ${o.out}`);
+        if (o.eval > 0 && model.imageSize === 64) evaluate(model, o.eval, 200);
+      },
+    );
+
+  group
+    .command('eval-image')
+    .description('held-out scenes through the image tokenizer and the verifier; PSNR on scenes and emoji')
+    .option('--tokenizer <dir>', 'tokenizer directory', defaultImageTokenizerDir())
+    .option('--n <n>', 'held-out scenes', int('n', 1), 1000)
+    .option('--emoji <n>', 'held-out emoji', int('emoji', 0), 200)
+    .option('--grid <png>', 'write originals beside reconstructions of 16 emoji')
+    .action((o: { tokenizer: string; n: number; emoji: number; grid?: string }) => {
+      const t0 = performance.now();
+      const model = Vqvae.load(o.tokenizer);
+      console.log(`loaded ${o.tokenizer} in ${(performance.now() - t0).toFixed(0)} ms`);
+      evaluate(model, o.n, o.emoji, o.grid);
+    });
+
+  program
+    .command('encode <image>')
+    .description('print the image codes of a PNG as JSON (square images of other sizes are box-filtered)')
+    .option('--tokenizer <dir>', 'tokenizer directory', defaultImageTokenizerDir())
+    .action((image: string, o: { tokenizer: string }) => {
+      const model = Vqvae.load(o.tokenizer);
+      const { pixels, note } = readImageFile(image, model.imageSize);
+      if (note) console.error(`tessera: ${note}`);
+      const [codes] = model.encode([pixels]);
+      console.log(codesToJson(codes, model.grid, model.codebookSize));
+    });
+
+  program
+    .command('decode <codes>')
+    .description('decode a JSON grid of image codes (as printed by encode) to a PNG')
+    .requiredOption('-o, --out <png>', 'output PNG')
+    .option('--tokenizer <dir>', 'tokenizer directory', defaultImageTokenizerDir())
+    .action((codesPath: string, o: { out: string; tokenizer: string }) => {
+      const model = Vqvae.load(o.tokenizer);
+      const codes = readCodesFile(codesPath, model.grid, model.codebookSize);
+      const [pixels] = model.decode([codes]);
+      mkdirSync(dirname(join(o.out)), { recursive: true });
+      writeFileSync(o.out, encodePng({ width: model.imageSize, height: model.imageSize, data: pixels }));
+      console.log(`wrote ${o.out}`);
+    });
+}

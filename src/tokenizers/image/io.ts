@@ -1,0 +1,92 @@
+// Files at the image tokenizer's boundary: the shipped default tokenizer's location, PNG input for
+// `tessera encode` (any square size is box-filtered to the tokenizer's size; non-square is refused),
+// and code files for `tessera decode` (JSON, checked for count and range). One error type: ImageIoError.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodePng, flatten, resampleArea } from '../../data/index.js';
+
+export class ImageIoError extends Error {
+  override name = 'ImageIoError';
+}
+
+/** models/image-tokenizer/ of the installed package (the tokenizer trained and shipped with tessera). */
+export function defaultImageTokenizerDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new ImageIoError('package.json not found above the tokenizers module');
+    dir = up;
+  }
+  return join(dir, 'models', 'image-tokenizer');
+}
+
+/** Reads a PNG as size x size RGB bytes (alpha over white). Returns a note when it had to resize. */
+export function readImageFile(path: string, size: number): { pixels: Uint8Array; note: string | null } {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw new ImageIoError(`${path}: cannot read (${(e as Error).message})`);
+  }
+  let rgba: ReturnType<typeof decodePng>;
+  try {
+    rgba = decodePng(buf);
+  } catch (e) {
+    throw new ImageIoError(`${path}: not a PNG image (${(e as Error).message}); the tokenizer reads PNG files only`);
+  }
+  const { width: w, height: h } = rgba;
+  if (w !== h)
+    throw new ImageIoError(
+      `${path}: image is ${w}x${h}; the tokenizer needs a square image (${size}x${size}, or any square size, which is box-filtered to ${size}x${size})`,
+    );
+  if (w === size) return { pixels: flatten(rgba).data, note: null };
+  const resized = flatten(resampleArea(rgba, 0, 0, w, h, size, size));
+  return { pixels: resized.data, note: `${path}: resized ${w}x${h} to ${size}x${size} with a box filter` };
+}
+
+/** The JSON that `tessera encode` prints: the grid as rows of codes. */
+export function codesToJson(codes: Int32Array, grid: number, codebookSize: number): string {
+  const rows = Array.from(
+    { length: grid },
+    (_, r) => `[${Array.from(codes.subarray(r * grid, (r + 1) * grid)).join(', ')}]`,
+  );
+  return `{\n  "grid": ${grid},\n  "codebook_size": ${codebookSize},\n  "codes": [\n    ${rows.join(',\n    ')}\n  ]\n}`;
+}
+
+/** Parses codes from JSON text: {"codes": ...} or a bare array, flat or as rows; checks count and range. */
+export function parseCodesJson(text: string, grid: number, codebookSize: number, source = 'codes'): Int32Array {
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch (e) {
+    throw new ImageIoError(`${source}: not valid JSON (${(e as Error).message})`);
+  }
+  const body = Array.isArray(j) ? j : (j as { codes?: unknown } | null)?.codes;
+  if (!Array.isArray(body))
+    throw new ImageIoError(`${source}: expected {"codes": [...]} or an array of ${grid * grid} codes`);
+  const flat = (body as unknown[]).flat();
+  if (flat.length !== grid * grid)
+    throw new ImageIoError(
+      `${source}: ${flat.length} codes, the tokenizer needs ${grid * grid} (a ${grid}x${grid} grid, row-major)`,
+    );
+  const out = new Int32Array(flat.length);
+  flat.forEach((v, i) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= codebookSize)
+      throw new ImageIoError(
+        `${source}: code ${JSON.stringify(v)} at position ${i} (row ${Math.floor(i / grid)}, column ${i % grid}) is not an integer in 0..${codebookSize - 1}`,
+      );
+    out[i] = v;
+  });
+  return out;
+}
+
+export function readCodesFile(path: string, grid: number, codebookSize: number): Int32Array {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ImageIoError(`${path}: cannot read (${(e as Error).message})`);
+  }
+  return parseCodesJson(text, grid, codebookSize, path);
+}
