@@ -1,10 +1,12 @@
 // The model on disk: the tensor engine's atomic checkpoint directory (weights.safetensors, config.json with
 // the model config, optimizer + state.json when training) plus the two tokenizers as files, so a checkpoint
 // directory is everything needed to run the model.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AdamW, loadCheckpoint, readCheckpointHeader, saveCheckpoint } from '../tensor/index.js';
 import { PatchPaletteTokenizer } from '../tokenizers/image/patch-palette.js';
+import type { ImageTokenizer } from '../tokenizers/image/types.js';
+import { Vqvae } from '../tokenizers/image/vqvae.js';
 import { tokenizerFromJsonText, tokenizerToJson } from '../tokenizers/index.js';
 import { type ModelConfig, modelConfig } from './config.js';
 import { MODEL_KIND, MultimodalModel } from './multimodal.js';
@@ -12,6 +14,8 @@ import type { Tokenizers } from './sequence.js';
 
 export const TEXT_TOKENIZER_FILE = 'tokenizer.json';
 export const IMAGE_TOKENIZER_FILE = 'image-tokenizer.json';
+/** The VQ-VAE image tokenizer is a checkpoint directory of its own, nested in the model's. */
+export const IMAGE_TOKENIZER_DIR = 'image-tokenizer';
 
 export function saveModel(
   dir: string,
@@ -19,8 +23,12 @@ export function saveModel(
   tok: Tokenizers,
   extra: { optimizer?: AdamW; state?: object; files?: Record<string, string> } = {},
 ): void {
-  if (!(tok.image instanceof PatchPaletteTokenizer))
-    throw new Error('saveModel: only the patch-dictionary image tokenizer can be saved so far');
+  const image = tok.image;
+  const imageFiles: Record<string, string> = {};
+  const subdirs: Record<string, (d: string) => void> = {};
+  if (image instanceof Vqvae) subdirs[IMAGE_TOKENIZER_DIR] = (d) => image.save(d);
+  else if (image instanceof PatchPaletteTokenizer) imageFiles[IMAGE_TOKENIZER_FILE] = image.toJson();
+  else throw new Error('saveModel: the image tokenizer must be the VQ-VAE or the patch dictionary');
   saveCheckpoint(dir, {
     kind: MODEL_KIND,
     config: model.config,
@@ -29,9 +37,10 @@ export function saveModel(
     state: extra.state,
     files: {
       [TEXT_TOKENIZER_FILE]: JSON.stringify(tokenizerToJson(tok.text)),
-      [IMAGE_TOKENIZER_FILE]: tok.image.toJson(),
+      ...imageFiles,
       ...extra.files,
     },
+    subdirs,
   });
 }
 
@@ -46,7 +55,9 @@ export function loadModel(dir: string, optimizerFor?: (m: MultimodalModel) => Ad
     readFileSync(join(dir, TEXT_TOKENIZER_FILE), 'utf8'),
     join(dir, TEXT_TOKENIZER_FILE),
   );
-  const image = PatchPaletteTokenizer.fromJson(readFileSync(join(dir, IMAGE_TOKENIZER_FILE), 'utf8'));
+  const image: ImageTokenizer = existsSync(join(dir, IMAGE_TOKENIZER_DIR))
+    ? Vqvae.load(join(dir, IMAGE_TOKENIZER_DIR))
+    : PatchPaletteTokenizer.fromJson(readFileSync(join(dir, IMAGE_TOKENIZER_FILE), 'utf8'));
   const tok: Tokenizers = { text, image };
   if (text.vocabSize !== config.textVocabSize || image.codebookSize !== config.imageCodebookSize)
     throw new Error(

@@ -21,6 +21,8 @@ export interface CheckpointContents {
   state?: object;
   /** Extra files, name -> contents (e.g. tokenizer.json). */
   files?: Record<string, string | Uint8Array>;
+  /** Sub-directories written by callbacks (e.g. a nested tokenizer checkpoint), inside the atomic swap. */
+  subdirs?: Record<string, (dir: string) => void>;
 }
 
 function paramsToMap(params: Params): Map<string, NamedTensor> {
@@ -52,6 +54,7 @@ export function saveCheckpoint(dir: string, c: CheckpointContents): void {
   }
   if (c.state) writeFileSync(join(tmp, 'state.json'), JSON.stringify(c.state));
   for (const [name, body] of Object.entries(c.files ?? {})) writeFileSync(join(tmp, name), body);
+  for (const [name, write] of Object.entries(c.subdirs ?? {})) write(join(tmp, name));
   const old = join(parent, `.${basename(dir)}.old-${process.pid}`);
   if (existsSync(dir)) renameSync(dir, old);
   renameSync(tmp, dir);

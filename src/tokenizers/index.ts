@@ -2,7 +2,16 @@
 
 // Image tokenizer: the VQ-VAE, its config, trainer, evaluation and file boundary.
 export { gridOf, makeVqvaeConfig, VQVAE_PRESETS, type VqvaeConfig } from './image/config.js';
-export { downsample, type ImageSource, sampleEmoji, sampleScenes, sceneEmojiSource } from './image/data.js';
+export {
+  downsample,
+  type ImageSource,
+  mosaic,
+  patchBank,
+  patchMosaicSource,
+  sampleEmoji,
+  sampleScenes,
+  sceneEmojiSource,
+} from './image/data.js';
 export {
   type CodeUsage,
   codeUsage,
@@ -27,6 +36,7 @@ export {
   DEFAULT_TRAIN_IMAGE,
   type TrainImageOptions,
   type TrainLog,
+  initCodebook,
   trainVqvae,
 } from './image/train.js';
 export type { ImageTokenizer } from './image/types.js';

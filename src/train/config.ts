@@ -7,8 +7,10 @@ import { DEFAULT_MIXTURE } from './mixture.js';
 export interface TrainConfig {
   /** Model preset (src/model/config.ts). */
   model: PresetName;
-  /** Text tokenizer vocabulary (bytes + merges + specials) and image codebook size. */
+  /** Text tokenizer vocabulary (bytes + merges + specials). */
   textVocab: number;
+  /** Image tokenizer: 0 = the shipped VQ-VAE (models/image-tokenizer, its own codebook size); N > 0 = the
+   *  stand-in patch dictionary of N codes built from scenes (fast to build; used by the tiny test preset). */
   imageCodes: number;
   /** Planned steps: the horizon of the cosine schedule. With a time budget it is set from measured speed. */
   steps: number;
@@ -31,7 +33,7 @@ export interface TrainConfig {
 const base: TrainConfig = {
   model: 'default',
   textVocab: 512,
-  imageCodes: 1024,
+  imageCodes: 0,
   steps: 3000,
   batchSize: 8,
   lr: 2e-3,
@@ -52,6 +54,7 @@ export const TRAIN_PRESETS = Object.freeze({
     ...base,
     model: 'tiny',
     textVocab: 400,
+    imageCodes: 1024,
     steps: 40,
     batchSize: 4,
     lr: 3e-3,

@@ -1,10 +1,10 @@
 // The tokenizers a fresh training run starts from: a byte-level BPE trained on the texts of the training
-// mixture (every world task, emoji captions, facts), and the image tokenizer (stand-in patch dictionary
-// until the VQ-VAE lands). Both deterministic in their seed.
+// mixture (every world task, emoji captions, facts), and the image tokenizer: the shipped VQ-VAE, or the
+// stand-in patch dictionary for quick tests. Both deterministic in their seed.
 import { emojiItems, makeWorldItem, WORLD_TASKS } from '../data/index.js';
 import type { Tokenizers } from '../model/sequence.js';
 import { PatchPaletteTokenizer } from '../tokenizers/image/patch-palette.js';
-import { trainBpe } from '../tokenizers/index.js';
+import { defaultImageTokenizerDir, trainBpe, Vqvae } from '../tokenizers/index.js';
 
 export function buildTokenizers(textVocab: number, imageCodes: number, seed: number): Tokenizers {
   const corpus: string[] = [];
@@ -13,5 +13,6 @@ export function buildTokenizers(textVocab: number, imageCodes: number, seed: num
       for (const s of makeWorldItem(task, 'train', seed + 77, i).segments) if (s.text) corpus.push(s.text);
   for (const it of emojiItems(200, seed + 77)) for (const s of it.segments) if (s.text) corpus.push(s.text);
   const { tokenizer } = trainBpe(corpus, { vocabSize: textVocab });
-  return { text: tokenizer, image: PatchPaletteTokenizer.fromScenes(imageCodes, 1500, seed) };
+  const image = imageCodes === 0 ? Vqvae.load(defaultImageTokenizerDir()) : PatchPaletteTokenizer.fromScenes(imageCodes, 1500, seed);
+  return { text: tokenizer, image };
 }

@@ -30,13 +30,15 @@ const DEFAULT: VqvaeConfig = {
   arch: 'patch',
   imageSize: 64,
   downsamples: 3,
-  channels: 128,
+  channels: 256,
   resBlocks: 1,
   codeDim: 32,
-  codebookSize: 1024,
+  // 2048: one code for each of the world's 995 distinct tiles, and about a thousand for emoji detail.
+  codebookSize: 2048,
   emaDecay: 0.95,
   commitment: 0.25,
-  deadThreshold: 0.03,
+  // Low, so that a rare tile's code (seen about once a step) is never taken for emoji.
+  deadThreshold: 0.005,
 };
 
 export const VQVAE_PRESETS: Readonly<Record<string, Readonly<VqvaeConfig>>> = Object.freeze({

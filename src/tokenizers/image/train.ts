@@ -1,8 +1,21 @@
 // Training the VQ-VAE image tokenizer: freshly sampled train-split scenes with a share of train-split
 // emoji, reconstruction MSE plus the commitment loss, AdamW on the conv weights, EMA codebook updates,
 // and dead-code restarts from the encoder outputs that their codes represent worst.
-import { AdamW, add, clipGradNorm, cosineLr, detach, mse, scale, Rng as TensorRng, tidy } from '../../tensor/index.js';
-import { type ImageSource, sceneEmojiSource } from './data.js';
+import {
+  AdamW,
+  add,
+  clipGradNorm,
+  cosineLr,
+  detach,
+  mse,
+  noGrad,
+  permute,
+  reshape,
+  scale,
+  Rng as TensorRng,
+  tidy,
+} from '../../tensor/index.js';
+import { type ImageSource, patchTrainingData, sceneEmojiSource } from './data.js';
 import type { Vqvae } from './vqvae.js';
 
 export interface TrainImageOptions {
@@ -17,10 +30,13 @@ export interface TrainImageOptions {
   logEvery?: number;
   /** Image source; default: scenes of the train split mixed with train-split emoji. */
   source?: ImageSource;
+  /** Images whose encoder outputs initialise the codebook (one code per position, in order, then random
+   *  positions for the remaining codes), instead of the random initialisation. */
+  initImages?: readonly Uint8Array[];
 }
 
 export const DEFAULT_TRAIN_IMAGE: Readonly<Omit<TrainImageOptions, 'onLog' | 'source'>> = Object.freeze({
-  steps: 1500,
+  steps: 3000,
   batch: 16,
   lr: 2e-3,
   emojiFraction: 0.15,
@@ -94,11 +110,33 @@ export class CodebookEma {
   }
 }
 
+/** Sets codebook rows from encoder outputs of the given images: the first rows take the positions in
+ *  order (so distinct tiles laid out one per position each get a code), the rest take random positions. */
+export function initCodebook(model: Vqvae, images: readonly Uint8Array[], seed: number): void {
+  const { codebookSize: K, codeDim: D } = model.config;
+  const g2 = model.grid * model.grid;
+  const z = noGrad(() =>
+    tidy(() => reshape(permute(model.encodeLatent(model.toInput(images)), [0, 2, 3, 1]), [images.length * g2, D]).keep()),
+  );
+  const N = z.dim(0);
+  const rng = new TensorRng(seed ^ 0xc0de);
+  const cb = model.codebook.data;
+  for (let k = 0; k < K; k++) {
+    const i = k < N ? k : rng.int(N);
+    for (let j = 0; j < D; j++) cb[k * D + j] = z.data[i * D + j] + (k < N ? 0 : 0.01 * rng.normal());
+  }
+  z.dispose();
+}
+
 /** Trains in place; returns the last log line. Deterministic for a seed (and backend). */
 export function trainVqvae(model: Vqvae, options: Partial<TrainImageOptions> = {}): TrainLog {
   const o = { ...DEFAULT_TRAIN_IMAGE, ...options };
-  const source = o.source ?? sceneEmojiSource(o.seed, o.emojiFraction, model.imageSize);
+  // The 'patch' tokenizer on the 64 px world trains on mosaics of the world's distinct tiles (data.ts says why).
+  const bank = !o.source && model.config.arch === 'patch' && model.imageSize === 64 ? patchTrainingData(o.seed, o.emojiFraction) : null;
+  const source = o.source ?? bank?.source ?? sceneEmojiSource(o.seed, o.emojiFraction, model.imageSize);
+  const initImages = o.initImages ?? bank?.initImages;
   const opt = new AdamW(model.params, { lr: o.lr, weightDecay: 0, beta2: 0.99 });
+  if (initImages) initCodebook(model, initImages, o.seed);
   const ema = new CodebookEma(model);
   const rng = new TensorRng(o.seed ^ 0x5eed);
   const t0 = performance.now();
