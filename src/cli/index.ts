@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerAblate } from './commands/ablate.js';
 import { registerData } from './commands/data.js';
+import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
 import { registerImageTokenizer } from './commands/image-tokenizer.js';
@@ -14,6 +15,7 @@ const program = new Command();
 program.name('tessera').description('a native multimodal model stack in TypeScript').showHelpAfterError();
 
 registerDoctor(program);
+registerDemo(program);
 registerTokenizer(program);
 registerImageTokenizer(program);
 registerWorld(program);

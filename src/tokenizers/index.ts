@@ -34,9 +34,9 @@ export {
 export {
   CodebookEma,
   DEFAULT_TRAIN_IMAGE,
+  initCodebook,
   type TrainImageOptions,
   type TrainLog,
-  initCodebook,
   trainVqvae,
 } from './image/train.js';
 export type { ImageTokenizer } from './image/types.js';

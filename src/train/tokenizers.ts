@@ -13,6 +13,9 @@ export function buildTokenizers(textVocab: number, imageCodes: number, seed: num
       for (const s of makeWorldItem(task, 'train', seed + 77, i).segments) if (s.text) corpus.push(s.text);
   for (const it of emojiItems(200, seed + 77)) for (const s of it.segments) if (s.text) corpus.push(s.text);
   const { tokenizer } = trainBpe(corpus, { vocabSize: textVocab });
-  const image = imageCodes === 0 ? Vqvae.load(defaultImageTokenizerDir()) : PatchPaletteTokenizer.fromScenes(imageCodes, 1500, seed);
+  const image =
+    imageCodes === 0
+      ? Vqvae.load(defaultImageTokenizerDir())
+      : PatchPaletteTokenizer.fromScenes(imageCodes, 1500, seed);
   return { text: tokenizer, image };
 }

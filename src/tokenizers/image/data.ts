@@ -114,7 +114,8 @@ export function mosaic(tiles: readonly Uint8Array[], patch = 8, size = 64): Uint
   tiles.forEach((tile, i) => {
     const py = Math.floor(i / g);
     const px = i % g;
-    for (let y = 0; y < patch; y++) img.set(tile.subarray(y * patch * 3, (y + 1) * patch * 3), ((py * patch + y) * size + px * patch) * 3);
+    for (let y = 0; y < patch; y++)
+      img.set(tile.subarray(y * patch * 3, (y + 1) * patch * 3), ((py * patch + y) * size + px * patch) * 3);
   });
   return img;
 }
@@ -125,7 +126,13 @@ export function mosaic(tiles: readonly Uint8Array[], patch = 8, size = 64): Uint
  * train-split emoji images. With the 'patch' architecture each tile is encoded on its own, so a mosaic
  * teaches exactly what a scene does.
  */
-export function patchMosaicSource(bank: readonly Uint8Array[], seed: number, emojiFraction: number, patch = 8, size = 64): ImageSource {
+export function patchMosaicSource(
+  bank: readonly Uint8Array[],
+  seed: number,
+  emojiFraction: number,
+  patch = 8,
+  size = 64,
+): ImageSource {
   const rng = new Rng(seed);
   const g2 = (size / patch) ** 2;
   let emoji: Uint8Array[] | null = null;
@@ -136,7 +143,11 @@ export function patchMosaicSource(bank: readonly Uint8Array[], seed: number, emo
           emoji ??= sampleEmoji(600, seed + 1, 'train');
           return rng.pick(emoji);
         }
-        return mosaic(Array.from({ length: g2 }, () => rng.pick(bank)), patch, size);
+        return mosaic(
+          Array.from({ length: g2 }, () => rng.pick(bank)),
+          patch,
+          size,
+        );
       });
     },
   };
@@ -144,10 +155,14 @@ export function patchMosaicSource(bank: readonly Uint8Array[], seed: number, emo
 
 /** The default training data of the 'patch' tokenizer: mosaics over the patch bank (plus emoji), and the
  *  images that initialise its codebook: every bank tile at its own position, then emoji tiles. */
-export function patchTrainingData(seed: number, emojiFraction: number): { source: ImageSource; initImages: Uint8Array[] } {
+export function patchTrainingData(
+  seed: number,
+  emojiFraction: number,
+): { source: ImageSource; initImages: Uint8Array[] } {
   const bank = patchBank(3000, seed);
   const initImages: Uint8Array[] = [];
-  for (let i = 0; i < bank.length; i += 64) initImages.push(mosaic(Array.from({ length: 64 }, (_, j) => bank[i + j] ?? bank[0])));
+  for (let i = 0; i < bank.length; i += 64)
+    initImages.push(mosaic(Array.from({ length: 64 }, (_, j) => bank[i + j] ?? bank[0])));
   initImages.push(...sampleEmoji(32, seed + 5, 'train'));
   return { source: patchMosaicSource(bank, seed, emojiFraction), initImages };
 }

@@ -116,7 +116,9 @@ export function initCodebook(model: Vqvae, images: readonly Uint8Array[], seed: 
   const { codebookSize: K, codeDim: D } = model.config;
   const g2 = model.grid * model.grid;
   const z = noGrad(() =>
-    tidy(() => reshape(permute(model.encodeLatent(model.toInput(images)), [0, 2, 3, 1]), [images.length * g2, D]).keep()),
+    tidy(() =>
+      reshape(permute(model.encodeLatent(model.toInput(images)), [0, 2, 3, 1]), [images.length * g2, D]).keep(),
+    ),
   );
   const N = z.dim(0);
   const rng = new TensorRng(seed ^ 0xc0de);
@@ -132,7 +134,10 @@ export function initCodebook(model: Vqvae, images: readonly Uint8Array[], seed: 
 export function trainVqvae(model: Vqvae, options: Partial<TrainImageOptions> = {}): TrainLog {
   const o = { ...DEFAULT_TRAIN_IMAGE, ...options };
   // The 'patch' tokenizer on the 64 px world trains on mosaics of the world's distinct tiles (data.ts says why).
-  const bank = !o.source && model.config.arch === 'patch' && model.imageSize === 64 ? patchTrainingData(o.seed, o.emojiFraction) : null;
+  const bank =
+    !o.source && model.config.arch === 'patch' && model.imageSize === 64
+      ? patchTrainingData(o.seed, o.emojiFraction)
+      : null;
   const source = o.source ?? bank?.source ?? sceneEmojiSource(o.seed, o.emojiFraction, model.imageSize);
   const initImages = o.initImages ?? bank?.initImages;
   const opt = new AdamW(model.params, { lr: o.lr, weightDecay: 0, beta2: 0.99 });

@@ -1,0 +1,84 @@
+// Text-to-image and instruction editing on top of the one sampler (sample.ts): a request becomes user
+// segments of the one sequence format, the prompt ends with <|model|><|image|> so the model draws an image
+// now, and the unconditional branch of guidance is the same prompt with the user's text dropped (an edit
+// keeps its input image there, so the image scale of guidance is "stay close to the input").
+import { type RgbImage, type Segment, type TaskItem, userImage, userText } from '../data/index.js';
+import type { MultimodalModel } from '../model/multimodal.js';
+import { buildSequence, specialIds, type Tokenizers } from '../model/sequence.js';
+import { Rng } from '../tensor/index.js';
+import { type Prompt, type SampleOptions, sampleTurn } from './sample.js';
+
+export interface GenerateOptions {
+  /** How many variants (each from its own seed). Default 1. */
+  n?: number;
+  /** Classifier-free guidance scale on the text condition. Default 3. */
+  guidance?: number;
+  /** 0 = greedy (then every variant is the same). Default 0.7. */
+  temperature?: number;
+  topK?: number;
+  seed?: number;
+  /** Called after each variant. */
+  onVariant?: (done: number, total: number) => void;
+}
+
+function promptOf(segments: Segment[], tok: Tokenizers, dropText: boolean): Prompt {
+  const item: TaskItem = { id: 'request', task: 't2i', split: 'train', segments };
+  const built = buildSequence(item, tok, { dropText });
+  const sp = specialIds(tok);
+  return {
+    ids: Int32Array.from([...built.ids, sp.model, sp.image]),
+    pos2d: Int32Array.from([...built.pos2d, -1, -1]),
+  };
+}
+
+function drawImages(model: MultimodalModel, tok: Tokenizers, segments: Segment[], o: GenerateOptions): RgbImage[] {
+  const n = o.n ?? 1;
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`n must be an integer in 1..64, got ${n}`);
+  const cond = promptOf(segments, tok, false);
+  const uncond = promptOf(segments, tok, true);
+  const size = tok.image.imageSize;
+  const out: RgbImage[] = [];
+  for (let v = 0; v < n; v++) {
+    const so: SampleOptions = {
+      guidance: o.guidance ?? 3,
+      temperature: o.temperature ?? 0.7,
+      topK: o.topK ?? 0,
+      rng: new Rng((o.seed ?? 0) * 1000 + v),
+    };
+    const { segments: got } = sampleTurn(model, tok, cond, uncond, so);
+    const img = got.find((s) => s.kind === 'image');
+    if (!img || img.kind !== 'image')
+      throw new Error('the model did not produce an image (is this a trained checkpoint?)');
+    out.push({ width: size, height: size, data: tok.image.decode([img.codes])[0] });
+    o.onVariant?.(v + 1, n);
+  }
+  return out;
+}
+
+/** Images for a text prompt. */
+export function generateImages(
+  model: MultimodalModel,
+  tok: Tokenizers,
+  prompt: string,
+  o: GenerateOptions = {},
+): RgbImage[] {
+  if (prompt.trim() === '')
+    throw new Error('the prompt is empty: say what to draw, e.g. "a red circle in the top left"');
+  return drawImages(model, tok, [userText(prompt)], o);
+}
+
+/** The input image edited by an instruction. The image must be the tokenizer's size. */
+export function editImage(
+  model: MultimodalModel,
+  tok: Tokenizers,
+  image: RgbImage,
+  instruction: string,
+  o: GenerateOptions = {},
+): RgbImage[] {
+  if (instruction.trim() === '')
+    throw new Error('the instruction is empty: say what to change, e.g. "make the circle blue"');
+  const s = tok.image.imageSize;
+  if (image.width !== s || image.height !== s)
+    throw new Error(`the image is ${image.width}x${image.height}, the model works on ${s}x${s}`);
+  return drawImages(model, tok, [userImage({ pixels: image }), userText(instruction)], { temperature: 0, ...o });
+}
