@@ -47,8 +47,7 @@ function drawImages(model: MultimodalModel, tok: Tokenizers, segments: Segment[]
     };
     const { segments: got } = sampleTurn(model, tok, cond, uncond, so);
     const img = got.find((s) => s.kind === 'image');
-    if (!img || img.kind !== 'image')
-      throw new Error('the model did not produce an image (is this a trained checkpoint?)');
+    if (img?.kind !== 'image') throw new Error('the model did not produce an image (is this a trained checkpoint?)');
     out.push({ width: size, height: size, data: tok.image.decode([img.codes])[0] });
     o.onVariant?.(v + 1, n);
   }

@@ -33,15 +33,26 @@ function gemm(
     const b0 = bOff + bi * strideB;
     const c0 = cOff + bi * strideC;
     for (let i = 0; i < M; i++) {
-      row.fill(0);
-      for (let k = 0; k < K; k++) {
-        const a = transA ? A[a0 + k * lda + i] : A[a0 + i * lda + k];
-        if (a === 0) continue;
-        if (transB) {
-          for (let j = 0; j < N; j++) row[j] += a * B[b0 + j * ldb + k];
-        } else {
-          const bRow = b0 + k * ldb;
-          for (let j = 0; j < N; j++) row[j] += a * B[bRow + j];
+      if (transB && !transA) {
+        // C[i, j] = A[i, :] . B[j, :]: both rows contiguous, so a dot product per entry (no strided walk).
+        const aRow = a0 + i * lda;
+        for (let j = 0; j < N; j++) {
+          const bRow = b0 + j * ldb;
+          let s = 0;
+          for (let k = 0; k < K; k++) s += A[aRow + k] * B[bRow + k];
+          row[j] = s;
+        }
+      } else {
+        row.fill(0);
+        for (let k = 0; k < K; k++) {
+          const a = transA ? A[a0 + k * lda + i] : A[a0 + i * lda + k];
+          if (a === 0) continue;
+          if (transB) {
+            for (let j = 0; j < N; j++) row[j] += a * B[b0 + j * ldb + k];
+          } else {
+            const bRow = b0 + k * ldb;
+            for (let j = 0; j < N; j++) row[j] += a * B[bRow + j];
+          }
         }
       }
       const cRow = c0 + i * ldc;

@@ -59,7 +59,7 @@ export function silu(x: Tensor): Tensor {
 
 export function relu(x: Tensor): Tensor {
   const out = Tensor.empty(x.shape);
-  for (let i = 0; i < x.size; i++) out.data[i] = x.data[i] > 0 ? x.data[i] : 0;
+  for (let i = 0; i < x.size; i++) out.data[i] = Math.max(x.data[i], 0);
   return record(out, [x], (g) => {
     const gx = x.ensureGrad();
     for (let i = 0; i < x.size; i++) if (x.data[i] > 0) gx[i] += g[i];

@@ -9,7 +9,6 @@ import {
   conv2d,
   convTranspose2d,
   embedding,
-  kernels,
   loadCheckpoint,
   nearestCode,
   noGrad,
@@ -28,38 +27,6 @@ import { gridOf, makeVqvaeConfig, type VqvaeConfig } from './config.js';
 import type { ImageTokenizer } from './types.js';
 
 export const VQVAE_KIND = 'vqvae';
-
-/** nearestCode's result, computed with the codebook transposed first: the TypeScript gemm's transposed-B
- *  path walks B with a stride and is ~10x slower than the plain one, and this search is the hottest gemm. */
-export function nearest(z: Tensor, codebook: Tensor): Int32Array {
-  const [K, D] = codebook.shape;
-  if (z.dim(-1) !== D) return nearestCode(z, codebook); // let the engine report the mismatch
-  const N = z.size / D;
-  const cb = codebook.data;
-  const cbT = new Float32Array(D * K); // (D, K)
-  const norms = new Float32Array(K);
-  for (let k = 0; k < K; k++)
-    for (let j = 0; j < D; j++) {
-      cbT[j * K + k] = cb[k * D + j];
-      norms[k] += cb[k * D + j] * cb[k * D + j];
-    }
-  const dots = new Float32Array(N * K); // (N, K)
-  kernels().gemm(false, false, N, K, D, 1, z.data, 0, D, 0, cbT, 0, K, 0, 0, dots, 0, K, 0, 1);
-  const idx = new Int32Array(N);
-  for (let i = 0; i < N; i++) {
-    let best = 0;
-    let bestD = Infinity;
-    for (let k = 0; k < K; k++) {
-      const d = norms[k] - 2 * dots[i * K + k];
-      if (d < bestD) {
-        bestD = d;
-        best = k;
-      }
-    }
-    idx[i] = best;
-  }
-  return idx;
-}
 
 /** The widths of the conv stack, from the image side to the code grid: channels / 2^(n-1-i). */
 export function widths(c: VqvaeConfig): number[] {
@@ -159,7 +126,7 @@ export class Vqvae implements ImageTokenizer {
 
   /** Rows of z (N, D) -> nearest codes, and the codebook rows as a tensor without gradient. */
   quantize(z: Tensor): { codes: Int32Array; q: Tensor } {
-    const codes = nearest(z, this.codebook);
+    const codes = nearestCode(z, this.codebook);
     return { codes, q: embedding(this.codebook, codes) };
   }
 
@@ -211,7 +178,7 @@ export class Vqvae implements ImageTokenizer {
         tidy(() => {
           const z = this.encodeLatent(this.toInput(chunk));
           const zf = reshape(permute(z, [0, 2, 3, 1]), [chunk.length * g2, this.config.codeDim]);
-          return nearest(zf, this.codebook);
+          return nearestCode(zf, this.codebook);
         }),
       );
       for (let b = 0; b < chunk.length; b++) out.push(codes.slice(b * g2, (b + 1) * g2));
