@@ -59,6 +59,7 @@ export function loadModel(dir: string, optimizerFor?: (m: MultimodalModel) => Ad
     ? Vqvae.load(join(dir, IMAGE_TOKENIZER_DIR))
     : PatchPaletteTokenizer.fromJson(readFileSync(join(dir, IMAGE_TOKENIZER_FILE), 'utf8'));
   const tok: Tokenizers = { text, image };
+  model.setImageTokenizer(image);
   if (text.vocabSize !== config.textVocabSize || image.codebookSize !== config.imageCodebookSize)
     throw new Error(
       `${dir}: tokenizers (${text.vocabSize} text ids, ${image.codebookSize} codes) do not match config.json (${config.textVocabSize}, ${config.imageCodebookSize})`,

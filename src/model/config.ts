@@ -20,6 +20,8 @@ export interface ModelConfig {
   nEmbd: number;
   /** MLP hidden width (4 * nEmbd in GPT-2). */
   mlpHidden: number;
+  /** Features of one image code's tile: 2 * 3 * patch^2 (pixel values and their squares; 384 for 8x8). */
+  tileFeatures: number;
   /** Probability of replacing the text condition of image-producing items by an empty prompt (for CFG). */
   condDropout: number;
   /** Parameter initialisation seed. */
@@ -30,6 +32,7 @@ const base: ModelConfig = {
   textVocabSize: 512,
   imageCodebookSize: 1024,
   imageGrid: 8,
+  tileFeatures: 384,
   blockSize: 384,
   nLayer: 4,
   nHead: 4,

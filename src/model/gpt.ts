@@ -65,7 +65,12 @@ export function gptConfig(
 export class GPT {
   readonly params: Params;
 
-  constructor(readonly config: Readonly<GPTConfig>) {
+  /** headRows: rows of the output head (default vocabSize); a model that scores some tokens another way
+   *  (the multimodal model's image codes) keeps the head to the rest. */
+  constructor(
+    readonly config: Readonly<GPTConfig>,
+    headRows = config.vocabSize,
+  ) {
     const { vocabSize: V, blockSize: T, nLayer: L, nEmbd: C, mlpHidden: Hm } = config;
     const p = new Params(new Rng(config.seed));
     const std = 0.02;
@@ -89,7 +94,7 @@ export class GPT {
     }
     p.add('lnf.w', [C], { kind: 'ones' });
     p.add('lnf.b', [C], { kind: 'zeros' });
-    p.add('head.w', [V, C], { kind: 'normal', std });
+    p.add('head.w', [headRows, C], { kind: 'normal', std });
     this.params = p;
   }
 
@@ -115,9 +120,14 @@ export class GPT {
     return add(x1, linear(m, p('mlp.proj.w'), p('mlp.proj.b')));
   }
 
-  private head(x: Tensor): Tensor {
-    const h = layerNorm(x, this.params.get('lnf.w'), this.params.get('lnf.b'));
-    return linear(h, this.params.get('head.w'), null); // (B, T, V)
+  /** The final LayerNorm: the hidden state every head reads. */
+  private final(x: Tensor): Tensor {
+    return layerNorm(x, this.params.get('lnf.w'), this.params.get('lnf.b')); // (B, T, C)
+  }
+
+  /** Logits (..., headRows) of hidden states (..., C). */
+  head(h: Tensor): Tensor {
+    return linear(h, this.params.get('head.w'), null);
   }
 
   /** Logits (B, T, V) for ids (B*T values, row-major). keyMask (B, T): 0 marks padding keys.
@@ -129,11 +139,22 @@ export class GPT {
     keyMask: Float32Array | null = null,
     extra: Tensor | null = null,
   ): Tensor {
+    return this.head(this.hidden(ids, B, T, keyMask, extra));
+  }
+
+  /** The final hidden states (B, T, C), before the head. */
+  hidden(
+    ids: Int32Array,
+    B: number,
+    T: number,
+    keyMask: Float32Array | null = null,
+    extra: Tensor | null = null,
+  ): Tensor {
     if (ids.length !== B * T) throw new Error(`GPT.forward: ${ids.length} ids for B=${B} x T=${T}`);
     let x = this.embed(ids, B, T, 0, extra);
     for (let l = 0; l < this.config.nLayer; l++)
       x = this.block(l, x, (qkv) => causalAttention(qkv, this.config.nHead, keyMask));
-    return this.head(x);
+    return this.final(x);
   }
 
   /** Mean cross-entropy of next-token prediction; targets use -1 for positions without loss. */
@@ -155,9 +176,21 @@ export class GPT {
     keyMask: Float32Array | null = null,
     extra: Tensor | null = null,
   ): Tensor {
+    return this.head(this.hiddenCached(ids, B, Tq, caches, keyMask, extra));
+  }
+
+  /** Hidden states (B, Tq, C) for Tq new tokens appended after what the caches hold. */
+  hiddenCached(
+    ids: Int32Array,
+    B: number,
+    Tq: number,
+    caches: KVCache[],
+    keyMask: Float32Array | null = null,
+    extra: Tensor | null = null,
+  ): Tensor {
     let x = this.embed(ids, B, Tq, caches[0].length, extra);
     for (let l = 0; l < this.config.nLayer; l++)
       x = this.block(l, x, (qkv) => caches[l].step(qkv, this.config.nHead, keyMask));
-    return this.head(x);
+    return this.final(x);
   }
 }

@@ -2,7 +2,18 @@
 // text + image vocabulary (layout in config.ts), with 2-D position information for image tokens: a learned
 // row embedding and a learned column embedding added to each image token, on top of the 1-D positions.
 // Row/column index 0 means "not an image token" (initialised to zero, then learned like any bias).
-import { add, embedding, type KVCache, type Tensor } from '../tensor/index.js';
+//
+// Image codes are grounded in their pixels. Code k's tile (the image tokenizer's decoding of k) gives a
+// feature vector f_k = [pixels, pixels^2] (2 * 3 * patch^2 values in [-1, 1] and [0, 1]). A code's input
+// embedding is img.in f_k (plus a per-code residual row of wte, zero at init), and its output logit is
+// (img.out h) . f_k: there are no per-code output rows. A code that never occurs in training (the tiles of
+// a held-out color-shape pair) is still embedded and scored by what it looks like, and is not pushed down
+// by a per-code row that only ever saw it as a negative. The squares make every tile a possible argmax
+// (a linear score alone can never prefer gray over both white and black).
+// Training loss (`lossFrom`): text targets are scored over the text vocabulary, image-code targets over the
+// codes; the sampler keeps the same split (codes only inside image spans, text outside).
+import { add, concat, crossEntropy, embedding, type KVCache, linear, reshape, scale, Tensor } from '../tensor/index.js';
+import type { ImageTokenizer } from '../tokenizers/image/types.js';
 import type { ModelConfig } from './config.js';
 import { GPT } from './gpt.js';
 
@@ -10,11 +21,21 @@ export const MODEL_KIND = 'tessera-multimodal';
 
 export class MultimodalModel {
   readonly gpt: GPT;
+  /** (K, F) tile features of the codes, and the same with a zero row K appended ("not an image token"). */
+  private tiles: Tensor | null = null;
+  private tilesPadded: Tensor | null = null;
 
-  constructor(readonly config: Readonly<ModelConfig>) {
+  constructor(
+    readonly config: Readonly<ModelConfig>,
+    image?: ImageTokenizer,
+  ) {
     const { textVocabSize, imageCodebookSize, blockSize, nLayer, nHead, nEmbd, mlpHidden, seed, imageGrid } = config;
     const vocabSize = textVocabSize + imageCodebookSize;
-    this.gpt = new GPT({ vocabSize, blockSize, nLayer, nHead, nEmbd, mlpHidden, seed });
+    this.gpt = new GPT({ vocabSize, blockSize, nLayer, nHead, nEmbd, mlpHidden, seed }, textVocabSize);
+    this.gpt.params.get('wte').data.fill(0, textVocabSize * nEmbd); // per-code residual rows start at zero
+    this.gpt.params.add('img.in', [nEmbd, config.tileFeatures], { kind: 'normal', std: 0.02 });
+    this.gpt.params.add('img.out', [config.tileFeatures, nEmbd], { kind: 'normal', std: 0.02 });
+    if (image) this.setImageTokenizer(image);
     // (grid + 1, C): index 0 = "not an image token", 1..grid = image row (column).
     this.gpt.params.add('img.row', [imageGrid + 1, nEmbd], { kind: 'normal', std: 0.02 });
     this.gpt.params.add('img.col', [imageGrid + 1, nEmbd], { kind: 'normal', std: 0.02 });
@@ -24,6 +45,45 @@ export class MultimodalModel {
 
   get params() {
     return this.gpt.params;
+  }
+
+  /** Reads every code's tile from the image tokenizer (a pure function of it, so nothing to save). */
+  setImageTokenizer(image: ImageTokenizer): void {
+    const K = this.config.imageCodebookSize;
+    const F = this.config.tileFeatures;
+    const g2 = image.grid * image.grid;
+    const p = image.imageSize / image.grid;
+    if (image.codebookSize !== K)
+      throw new Error(`MultimodalModel: the image tokenizer has ${image.codebookSize} codes, the config ${K}`);
+    if (2 * 3 * p * p !== F)
+      throw new Error(`MultimodalModel: tiles of ${p}x${p} give ${6 * p * p} features, the config says ${F}`);
+    const grids: Int32Array[] = [];
+    for (let k = 0; k < K; k += g2) grids.push(Int32Array.from({ length: g2 }, (_, j) => Math.min(k + j, K - 1)));
+    const images = image.decode(grids);
+    const feats = new Float32Array((K + 1) * F);
+    const S = image.imageSize;
+    for (let k = 0; k < K; k++) {
+      const img = images[Math.floor(k / g2)];
+      const j = k % g2;
+      const y0 = Math.floor(j / image.grid) * p;
+      const x0 = (j % image.grid) * p;
+      let f = k * F;
+      for (let y = 0; y < p; y++)
+        for (let x = 0; x < p * 3; x++) {
+          const v = img[((y0 + y) * S + x0) * 3 + x] / 127.5 - 1;
+          feats[f] = v;
+          feats[f + F / 2] = v * v;
+          f++;
+        }
+    }
+    this.tilesPadded = new Tensor(feats, [K + 1, F], { persistent: true });
+    this.tiles = new Tensor(feats.subarray(0, K * F), [K, F], { persistent: true });
+  }
+
+  private tileTable(): { tiles: Tensor; padded: Tensor } {
+    if (!this.tiles || !this.tilesPadded)
+      throw new Error('MultimodalModel: call setImageTokenizer before using the model');
+    return { tiles: this.tiles, padded: this.tilesPadded };
   }
 
   get vocabSize(): number {
@@ -52,11 +112,70 @@ export class MultimodalModel {
     return add(r, c);
   }
 
-  /** Logits (B, T, V). ids and pos2d are B*T values, row-major; right padding needs no key mask. */
+  /** Added to the token embeddings: 2-D positions, and each image code's tile through img.in. */
+  private extraEmbedding(ids: Int32Array, pos2d: Int32Array, B: number, T: number): Tensor {
+    if (pos2d.length !== ids.length) throw new Error(`MultimodalModel: ${ids.length} ids vs ${pos2d.length} pos2d`);
+    const Vt = this.config.textVocabSize;
+    const K = this.config.imageCodebookSize;
+    const codes = Int32Array.from(ids, (id) => (id >= Vt && id < Vt + K ? id - Vt : K));
+    const f = embedding(this.tileTable().padded, codes, [B, T]); // (B, T, F), constant
+    return add(this.pos2dEmbedding(pos2d, B, T), linear(f, this.params.get('img.in'), null)); // (B, T, C)
+  }
+
+  /** Final hidden states (B, T, C). ids and pos2d are B*T values, row-major; right padding needs no mask. */
+  hidden(ids: Int32Array, pos2d: Int32Array, B: number, T: number): Tensor {
+    return this.gpt.hidden(ids, B, T, null, this.extraEmbedding(ids, pos2d, B, T));
+  }
+
+  /** Logits over the image codes (..., K) of hidden states (..., C). */
+  imageLogits(h: Tensor): Tensor {
+    return linear(linear(h, this.params.get('img.out'), null), this.tileTable().tiles, null);
+  }
+
+  /** Logits over the whole vocabulary (..., V): text head, then image codes. */
+  logits(h: Tensor): Tensor {
+    return concat([this.gpt.head(h), this.imageLogits(h)], -1);
+  }
+
+  /** Logits (B, T, V). */
   forward(ids: Int32Array, pos2d: Int32Array, B: number, T: number): Tensor {
-    if (pos2d.length !== ids.length)
-      throw new Error(`MultimodalModel.forward: ${ids.length} ids vs ${pos2d.length} pos2d`);
-    return this.gpt.forward(ids, B, T, null, this.pos2dEmbedding(pos2d, B, T));
+    return this.logits(this.hidden(ids, pos2d, B, T));
+  }
+
+  /**
+   * Mean next-token loss over the rows with a target (-1 = none), text targets over the text vocabulary and
+   * code targets over the codes; weights (one per row) select and weigh rows (for per-task curves).
+   */
+  lossFrom(h: Tensor, targets: Int32Array, weights: Float32Array | null = null): Tensor {
+    const C = this.config.nEmbd;
+    const Vt = this.config.textVocabSize;
+    const N = h.size / C;
+    if (targets.length !== N) throw new Error(`MultimodalModel.lossFrom: ${targets.length} targets for ${N} rows`);
+    const textTargets = Int32Array.from(targets, (t) => (t >= Vt ? -1 : t));
+    const rows: number[] = [];
+    let wText = 0;
+    let wImage = 0;
+    for (let i = 0; i < N; i++) {
+      const w = weights ? weights[i] : 1;
+      if (targets[i] >= Vt) {
+        if (w !== 0) rows.push(i);
+        wImage += w;
+      } else if (targets[i] >= 0) wText += w;
+    }
+    const total = wText + wImage;
+    if (total === 0) return Tensor.from([0], [1]);
+    const h2 = reshape(h, [N, C]);
+    let loss: Tensor | null = null;
+    if (wText > 0) loss = scale(crossEntropy(this.gpt.head(h2), textTargets, { weights }), wText / total);
+    if (wImage > 0) {
+      const idx = Int32Array.from(rows);
+      const hImg = embedding(h2, idx); // (Ni, C): the rows whose target is a code
+      const t = Int32Array.from(rows, (i) => targets[i] - Vt);
+      const w = weights ? Float32Array.from(rows, (i) => weights[i]) : null;
+      const img = scale(crossEntropy(this.imageLogits(hImg), t, { weights: w }), wImage / total);
+      loss = loss ? add(loss, img) : img;
+    }
+    return loss!;
   }
 
   newCache(B = 1, Tmax = this.config.blockSize): KVCache[] {
@@ -65,6 +184,6 @@ export class MultimodalModel {
 
   /** Logits (B, Tq, V) for Tq new tokens after what the caches hold (inference; call under noGrad). */
   forwardCached(ids: Int32Array, pos2d: Int32Array, B: number, Tq: number, caches: KVCache[]): Tensor {
-    return this.gpt.forwardCached(ids, B, Tq, caches, null, this.pos2dEmbedding(pos2d, B, Tq));
+    return this.logits(this.gpt.hiddenCached(ids, B, Tq, caches, null, this.extraEmbedding(ids, pos2d, B, Tq)));
   }
 }

@@ -57,7 +57,7 @@ export class Trainer {
       { textVocabSize: tok.text.vocabSize, imageCodebookSize: tok.image.codebookSize, seed: config.seed },
       config.model,
     );
-    const model = new MultimodalModel(mc);
+    const model = new MultimodalModel(mc, tok.image);
     return new Trainer(
       config,
       model,
@@ -107,15 +107,14 @@ export class Trainer {
     const lr = cosineLr(this.step, this.plannedSteps, c.lr, c.warmup);
     const r = tidy(() => {
       this.model.params.zeroGrad();
-      const logits = this.model.forward(b.ids, b.pos2d, b.B, b.T); // (B, T, V)
-      const loss = crossEntropy(logits, b.targets);
+      const h = this.model.hidden(b.ids, b.pos2d, b.B, b.T); // (B, T, C)
+      const loss = this.model.lossFrom(h, b.targets);
       loss.backward();
       const gradNorm = clipGradNorm(this.model.params, c.clip);
       this.optimizer.update(lr);
       // Split losses for the curves (no gradient): text-side vs image-code targets, and per task kind.
       return noGrad(() => {
-        const part = (w: Float32Array) =>
-          w.some((x) => x > 0) ? crossEntropy(logits, b.targets, { weights: w }).item() : null;
+        const part = (w: Float32Array) => (w.some((x) => x > 0) ? this.model.lossFrom(h, b.targets, w).item() : null);
         const taskLoss: Partial<Record<TaskKind, number>> = {};
         for (const task of new Set(b.tasks)) {
           const w = new Float32Array(b.B * b.T);

@@ -15,6 +15,7 @@ import { testTokenizers } from '../helpers/model.js';
 const tok = testTokenizers();
 const model = new MultimodalModel(
   modelConfig({ textVocabSize: tok.text.vocabSize, imageCodebookSize: tok.image.codebookSize, blockSize: 384 }, 'tiny'),
+  tok.image,
 );
 
 test('guide() is uncond + s * (cond - uncond)', () => {

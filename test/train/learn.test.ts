@@ -22,7 +22,7 @@ test('tiny model: text loss < 0.5 and image loss < 1.0 on a small mixed set', ()
     },
     'tiny',
   );
-  const model = new MultimodalModel(cfg);
+  const model = new MultimodalModel(cfg, tok.image);
   const opt = new AdamW(model.params, { lr: 1e-2, weightDecay: 0 });
   const items = [0, 1].flatMap((i) => [makeWorldItem('vqa', 'train', 4, i), makeWorldItem('t2i', 'train', 4, i)]);
   const b = makeBatch(items, tok, cfg.blockSize, 0, new Rng(1));
@@ -32,15 +32,15 @@ test('tiny model: text loss < 0.5 and image loss < 1.0 on a small mixed set', ()
   for (let s = 0; s < 80; s++)
     tidy(() => {
       model.params.zeroGrad();
-      const logits = model.forward(b.ids, b.pos2d, b.B, b.T);
-      const loss = crossEntropy(logits, b.targets);
+      const h = model.hidden(b.ids, b.pos2d, b.B, b.T);
+      const loss = model.lossFrom(h, b.targets);
       if (s === 0) first = loss.item();
       loss.backward();
       clipGradNorm(model.params, 1);
       opt.update();
       noGrad(() => {
-        text = crossEntropy(logits, b.targets, { weights: b.textRows }).item();
-        image = crossEntropy(logits, b.targets, { weights: b.imageRows }).item();
+        text = model.lossFrom(h, b.targets, b.textRows).item();
+        image = model.lossFrom(h, b.targets, b.imageRows).item();
         if (process.env.LEARN_DEBUG && s % 10 === 0) console.log(s, text, image);
       });
     });
