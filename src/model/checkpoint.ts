@@ -12,6 +12,8 @@ import { type ModelConfig, modelConfig } from './config.js';
 import { MODEL_KIND, MultimodalModel } from './multimodal.js';
 import type { Tokenizers } from './sequence.js';
 
+/** The shipped default model (weights, config, tokenizers), used by demo, eval and the other commands. */
+export const DEFAULT_MODEL_DIR = 'models/tessera-default';
 export const TEXT_TOKENIZER_FILE = 'tokenizer.json';
 export const IMAGE_TOKENIZER_FILE = 'image-tokenizer.json';
 /** The VQ-VAE image tokenizer is a checkpoint directory of its own, nested in the model's. */

@@ -14,13 +14,11 @@ import {
   writePng,
 } from '../../data/index.js';
 import { editImage, generateImages } from '../../infer/generate.js';
-import { loadModel } from '../../model/checkpoint.js';
+import { DEFAULT_MODEL_DIR, loadModel } from '../../model/checkpoint.js';
 import { kernels } from '../../tensor/index.js';
 import { defaultImageTokenizerDir, sampleScenes, Vqvae } from '../../tokenizers/index.js';
 import { trainConfig } from '../../train/config.js';
 import { Trainer } from '../../train/trainer.js';
-
-export const DEFAULT_MODEL_DIR = 'models/tessera-default';
 
 /** Images side by side (same size), with a 2 px gray gap, scaled up for viewing. */
 function strip(images: readonly RgbImage[], scale = 4): RgbImage {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { TaskKind } from '../../data/index.js';
 import { type EvalResult, evaluate } from '../../eval/evaluate.js';
-import { loadModel } from '../../model/checkpoint.js';
+import { DEFAULT_MODEL_DIR, loadModel } from '../../model/checkpoint.js';
 import { DEFAULT_MIXTURE, heldoutItems } from '../../train/mixture.js';
 
 export function printMetrics(r: EvalResult): void {
@@ -16,15 +16,22 @@ export function registerEval(program: Command): void {
   program
     .command('eval')
     .description('evaluate a checkpoint on held-out items, judged by the verifier')
-    .option('--checkpoint <dir>', 'checkpoint directory', 'runs/default/checkpoint')
-    .option('--n <n>', 'held-out items per task kind', '20')
+    .option('--checkpoint <dir>', 'checkpoint directory (default: the shipped model)', DEFAULT_MODEL_DIR)
+    .option('--n <n>', 'items per task kind', '20')
+    .option(
+      '--split <split>',
+      'heldout (combinations never trained on) or train (fresh items of trained ones)',
+      'heldout',
+    )
     .option('--guidance <s>', 'classifier-free guidance scale for images', '3')
     .option('--json', 'print one JSON object of all metrics as the last line')
-    .action((o: { checkpoint: string; n: string; guidance: string; json?: boolean }) => {
+    .action((o: { checkpoint: string; n: string; split: string; guidance: string; json?: boolean }) => {
+      if (o.split !== 'heldout' && o.split !== 'train')
+        throw new Error(`--split must be heldout or train, got ${o.split}`);
       const { model, tok } = loadModel(o.checkpoint);
       const n = Number.parseInt(o.n, 10);
       if (!(n > 0)) throw new Error(`--n must be a positive integer, got ${o.n}`);
-      const items = heldoutItems(Object.keys(DEFAULT_MIXTURE) as TaskKind[], n);
+      const items = heldoutItems(Object.keys(DEFAULT_MIXTURE) as TaskKind[], n, 1000, o.split);
       const r = evaluate(model, tok, items, { guidance: Number(o.guidance) });
       printMetrics(r);
       if (o.json) console.log(JSON.stringify(r.metrics));
