@@ -3,7 +3,7 @@
 // directory is everything needed to run the model.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AdamW, loadCheckpoint, readCheckpointHeader, saveCheckpoint } from '../tensor/index.js';
+import { type AdamW, loadCheckpoint, packageRoot, readCheckpointHeader, saveCheckpoint } from '../tensor/index.js';
 import { PatchPaletteTokenizer } from '../tokenizers/image/patch-palette.js';
 import type { ImageTokenizer } from '../tokenizers/image/types.js';
 import { Vqvae } from '../tokenizers/image/vqvae.js';
@@ -13,7 +13,9 @@ import { MODEL_KIND, MultimodalModel } from './multimodal.js';
 import type { Tokenizers } from './sequence.js';
 
 /** The shipped default model (weights, config, tokenizers), used by demo, eval and the other commands. */
-export const DEFAULT_MODEL_DIR = 'models/tessera-default';
+export function defaultModelDir(): string {
+  return join(packageRoot(), 'models', 'tessera-default');
+}
 export const TEXT_TOKENIZER_FILE = 'tokenizer.json';
 export const IMAGE_TOKENIZER_FILE = 'image-tokenizer.json';
 /** The VQ-VAE image tokenizer is a checkpoint directory of its own, nested in the model's. */

@@ -26,6 +26,7 @@ export { type CrossEntropyOptions, crossEntropy } from './ops/loss.js';
 export { nearestCode, straightThrough } from './ops/quantize.js';
 export { AdamW, type AdamWConfig, clipGradNorm, cosineLr, defaultAdamW } from './optim.js';
 export { type Init, Params } from './params.js';
+export { packageRoot } from './paths.js';
 export { Rng } from './rng.js';
 export { type NamedTensor, readSafetensors, writeFileAtomic, writeSafetensors } from './safetensors.js';
 export {

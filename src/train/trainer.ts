@@ -8,7 +8,7 @@ import { loadModel, saveModel } from '../model/checkpoint.js';
 import { modelConfig } from '../model/config.js';
 import { MultimodalModel } from '../model/multimodal.js';
 import type { Tokenizers } from '../model/sequence.js';
-import { AdamW, clipGradNorm, cosineLr, crossEntropy, noGrad, Rng, tidy } from '../tensor/index.js';
+import { AdamW, clipGradNorm, cosineLr, noGrad, Rng, tidy } from '../tensor/index.js';
 import { makeBatch } from './batch.js';
 import { type TrainConfig, trainConfig } from './config.js';
 import { Mixture, type MixtureState } from './mixture.js';

@@ -14,7 +14,7 @@ import {
   writePng,
 } from '../../data/index.js';
 import { editImage, generateImages } from '../../infer/generate.js';
-import { DEFAULT_MODEL_DIR, loadModel } from '../../model/checkpoint.js';
+import { defaultModelDir, loadModel } from '../../model/checkpoint.js';
 import { kernels } from '../../tensor/index.js';
 import { defaultImageTokenizerDir, sampleScenes, Vqvae } from '../../tokenizers/index.js';
 import { trainConfig } from '../../train/config.js';
@@ -54,7 +54,7 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('generate and edit images with the shipped model; the verifier judges every result')
-    .option('--model <dir>', 'model checkpoint directory', DEFAULT_MODEL_DIR)
+    .option('--model <dir>', 'model checkpoint directory', defaultModelDir())
     .option('--out <dir>', 'where the images go', 'demo-out')
     .option('--seed <n>', 'seed of the prompts and the variants', '1')
     .option('--train-seconds <s>', 'training time when no model is found', '60')

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { TaskKind } from '../../data/index.js';
 import { type EvalResult, evaluate } from '../../eval/evaluate.js';
-import { DEFAULT_MODEL_DIR, loadModel } from '../../model/checkpoint.js';
+import { defaultModelDir, loadModel } from '../../model/checkpoint.js';
 import { DEFAULT_MIXTURE, heldoutItems } from '../../train/mixture.js';
 
 export function printMetrics(r: EvalResult): void {
@@ -16,7 +16,7 @@ export function registerEval(program: Command): void {
   program
     .command('eval')
     .description('evaluate a checkpoint on held-out items, judged by the verifier')
-    .option('--checkpoint <dir>', 'checkpoint directory (default: the shipped model)', DEFAULT_MODEL_DIR)
+    .option('--checkpoint <dir>', 'checkpoint directory (default: the shipped model)', defaultModelDir())
     .option('--n <n>', 'items per task kind', '20')
     .option(
       '--split <split>',

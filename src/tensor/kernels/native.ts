@@ -4,23 +4,13 @@
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../paths.js';
 import { jsKernels } from './js.js';
 import type { Kernels } from './types.js';
 
-function findPackageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('tessera: package.json not found above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-  return dir;
-}
-
 export function loadNativeKernels(): { kernels: Kernels | null; reason: string } {
-  const path = join(findPackageRoot(), 'build', 'Release', 'tessera_native.node');
+  const path = join(packageRoot(), 'build', 'Release', 'tessera_native.node');
   if (!existsSync(path))
     return { kernels: null, reason: `native addon not built (${path} missing; run npm run build:native)` };
   let addon: Record<string, unknown>;

@@ -1,10 +1,10 @@
 // Files at the image tokenizer's boundary: the shipped default tokenizer's location, PNG input for
 // `tessera encode` (any square size is box-filtered to the tokenizer's size; non-square is refused),
 // and code files for `tessera decode` (JSON, checked for count and range). One error type: ImageIoError.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { decodePng, flatten, resampleArea } from '../../data/index.js';
+import { packageRoot } from '../../tensor/index.js';
 
 export class ImageIoError extends Error {
   override name = 'ImageIoError';
@@ -12,13 +12,7 @@ export class ImageIoError extends Error {
 
 /** models/image-tokenizer/ of the installed package (the tokenizer trained and shipped with tessera). */
 export function defaultImageTokenizerDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new ImageIoError('package.json not found above the tokenizers module');
-    dir = up;
-  }
-  return join(dir, 'models', 'image-tokenizer');
+  return join(packageRoot(), 'models', 'image-tokenizer');
 }
 
 /** Reads a PNG as size x size RGB bytes (alpha over white). Returns a note when it had to resize. */
