@@ -1,7 +1,10 @@
 // `tessera train`: one run over the task mixture; checkpoints, metrics log and curves in --out.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { loadModel, saveModel } from '../../model/checkpoint.js';
 import { TRAIN_PRESETS, trainConfig } from '../../train/config.js';
+import { TRAIN_CONFIG_FILE } from '../../train/trainer.js';
 import { runTraining } from '../../train/run.js';
 
 /** `--set key=value` pairs (numbers parsed) as config overrides. */
@@ -36,5 +39,16 @@ export function registerTrain(program: Command): void {
       const r = runTraining({ out, resume: o.resume, config: trainConfig(overrides, o.config), minutes });
       console.log(`trained to step ${r.trainer.step}; checkpoint ${join(out, 'checkpoint')}`);
       if (r.finalMetrics) console.log(JSON.stringify(r.finalMetrics));
+    });
+
+  program
+    .command('export')
+    .description('write a checkpoint without its training state (weights, config, tokenizers): what ships')
+    .argument('<checkpoint>', 'checkpoint directory written by tessera train')
+    .argument('<dir>', 'where to write it (replaced atomically), e.g. models/tessera-default')
+    .action((from: string, to: string) => {
+      const { model, tok } = loadModel(from);
+      saveModel(to, model, tok, { files: { [TRAIN_CONFIG_FILE]: readFileSync(join(from, TRAIN_CONFIG_FILE), 'utf8') } });
+      console.log(`wrote ${to} (${model.params.count()} parameters)`);
     });
 }
