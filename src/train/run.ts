@@ -48,6 +48,7 @@ export function runTraining(o: RunOptions): RunResult {
   const losses: number[] = [];
   const t0 = Date.now();
   const startStep = trainer.step;
+  let tWarm = 0;
   let bar: ProgressBar | null = null;
   let finalMetrics: Metrics | null = null;
   const doEval = () => {
@@ -61,10 +62,13 @@ export function runTraining(o: RunOptions): RunResult {
     losses.push(r.loss);
     o.onStep?.(r);
     log.append({ type: 'step', ...r, sec: (Date.now() - t0) / 1000 });
-    // Time budget: after 5 steps, fix the planned steps from the measured speed (85%: evals, checkpoints).
-    if (o.minutes && !o.resume && trainer.step === startStep + 5) {
-      const per = (Date.now() - t0) / 5 / 1000;
-      trainer.plannedSteps = Math.max(trainer.step + 1, Math.floor((o.minutes * 60 * 0.85) / per));
+    // Time budget: fix the planned steps from the speed of steps 5..25 (the first ones pay for warm-up;
+    // 85% of what is left, for evaluations and checkpoints).
+    if (o.minutes && !o.resume && trainer.step === startStep + 5) tWarm = Date.now();
+    if (o.minutes && !o.resume && trainer.step === startStep + 25) {
+      const per = (Date.now() - tWarm) / 20 / 1000;
+      const left = o.minutes * 60 - (Date.now() - t0) / 1000;
+      trainer.plannedSteps = Math.max(trainer.step + 1, trainer.step + Math.floor((left * 0.85) / per));
     }
     if (!o.quiet) {
       bar ??= new ProgressBar(trainer.plannedSteps, startStep);
