@@ -6,7 +6,8 @@ import type { Rect, RgbImage, Scene } from './world/scene.js';
 
 export type Role = 'user' | 'model';
 
-export const TASK_KINDS = [
+/** Task kinds made from the scene world (tasks.ts), then those made from emoji. */
+export const WORLD_TASKS = [
   'caption',
   'vqa',
   'ocr',
@@ -17,9 +18,8 @@ export const TASK_KINDS = [
   'fact',
   'fact_t2i',
   'imagine',
-  'emoji_caption',
-  'emoji_edit',
 ] as const;
+export const TASK_KINDS = [...WORLD_TASKS, 'emoji_caption', 'emoji_edit'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 export interface ImageRef {

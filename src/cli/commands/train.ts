@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadModel, saveModel } from '../../model/checkpoint.js';
 import { TRAIN_PRESETS, trainConfig } from '../../train/config.js';
-import { TRAIN_CONFIG_FILE } from '../../train/trainer.js';
 import { runTraining } from '../../train/run.js';
+import { TRAIN_CONFIG_FILE } from '../../train/trainer.js';
 
 /** `--set key=value` pairs (numbers parsed) as config overrides. */
 export function parseSets(sets: string[]): Record<string, unknown> {
@@ -48,7 +48,9 @@ export function registerTrain(program: Command): void {
     .argument('<dir>', 'where to write it (replaced atomically), e.g. models/tessera-default')
     .action((from: string, to: string) => {
       const { model, tok } = loadModel(from);
-      saveModel(to, model, tok, { files: { [TRAIN_CONFIG_FILE]: readFileSync(join(from, TRAIN_CONFIG_FILE), 'utf8') } });
+      saveModel(to, model, tok, {
+        files: { [TRAIN_CONFIG_FILE]: readFileSync(join(from, TRAIN_CONFIG_FILE), 'utf8') },
+      });
       console.log(`wrote ${to} (${model.params.count()} parameters)`);
     });
 }

@@ -1,7 +1,16 @@
 // Task items built from scenes, all in the one sequence format (../sequence.ts): caption, question
 // answering, reading the sign, text-to-image, single edits, multi-turn edit chains, compound instructions
 // with step plans, text-only facts, fact-to-image prompts, and "imagine then answer".
-import { modelImage, modelText, type Segment, type TaskItem, type TaskKind, userImage, userText } from '../sequence.js';
+import {
+  modelImage,
+  modelText,
+  type Segment,
+  type TaskItem,
+  type TaskKind,
+  userImage,
+  userText,
+  WORLD_TASKS,
+} from '../sequence.js';
 import { applyEdit, type Edit, editInstruction, editRegions, refer, sampleEdit } from './edits.js';
 import { FACTS } from './facts.js';
 import { renderScene } from './render.js';
@@ -10,18 +19,7 @@ import { type Split, sampleScene, sceneSplit } from './sample.js';
 import { caption, describePrompt, objectPhrase, type Rect, type Scene } from './scene.js';
 import { BACKGROUNDS, CELL_NAMES, isHeldoutPair, OBJECT_COLORS, SHAPES, SIZES } from './spec.js';
 
-export const WORLD_TASKS = [
-  'caption',
-  'vqa',
-  'ocr',
-  't2i',
-  'edit',
-  'chain',
-  'compound',
-  'fact',
-  'fact_t2i',
-  'imagine',
-] as const;
+export { WORLD_TASKS } from '../sequence.js';
 export type WorldTask = (typeof WORLD_TASKS)[number] & TaskKind;
 
 const img = (scene: Scene) => ({ pixels: renderScene(scene), scene });
