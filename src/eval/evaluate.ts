@@ -23,6 +23,10 @@ export const METRIC_KEYS = [
   'ocr_acc',
   'understanding_acc',
   't2i_acc',
+  // Partial credit on text-to-image (all-constraints accuracy is all or nothing): the background, and the
+  // share of asked-for objects drawn in their cell with the right color, shape and size.
+  't2i_background_acc',
+  't2i_object_acc',
   'edit_success',
   'edit_preservation',
   'text_render_word_acc',
@@ -149,8 +153,16 @@ function judge(
   if (check.type !== 'scene' && check.type !== 'edit') return;
   const parsed = img ? parseImage(img) : null;
   const ok = parsed ? (compareScenes(check.scene, parsed).ok ? 1 : 0) : 0;
-  if (check.type === 'scene') note(item.task === 'fact_t2i' ? 'knowledge_transfer_acc' : 't2i_acc', ok);
-  else {
+  if (check.type === 'scene') {
+    note(item.task === 'fact_t2i' ? 'knowledge_transfer_acc' : 't2i_acc', ok);
+    if (item.task === 't2i') {
+      note('t2i_background_acc', parsed?.background === check.scene.background ? 1 : 0);
+      for (const e of check.scene.objects) {
+        const a = parsed?.objects.find((o) => o.cell === e.cell);
+        note('t2i_object_acc', a && a.color === e.color && a.shape === e.shape && a.size === e.size ? 1 : 0);
+      }
+    }
+  } else {
     note('edit_success', ok);
     const before = previousImage(item, i);
     if (before) note('edit_preservation', img ? preservation(before.pixels, img, check.regions) : 0);

@@ -45,7 +45,10 @@ export function registerAblate(program: Command): void {
       const d = (a: number | null, b: number | null) =>
         a === null || b === null ? 'n/a' : (a - b >= 0 ? '+' : '') + (a - b).toFixed(3);
       console.log(
-        ['metric'.padEnd(24), ...['joint', 'gen-only', 'und-only', 'joint-gen', 'joint-und'].map((s) => s.padEnd(12))].join(' '),
+        [
+          'metric'.padEnd(24),
+          ...['joint', 'gen-only', 'und-only', 'joint-gen', 'joint-und'].map((s) => s.padEnd(12)),
+        ].join(' '),
       );
       for (const k of METRIC_KEYS) {
         const [j, g, u] = ['joint', 'gen-only', 'und-only'].map((n) => results[n][k]);
