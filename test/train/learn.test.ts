@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { makeWorldItem } from '../../src/data/index.js';
 import { modelConfig } from '../../src/model/config.js';
 import { MultimodalModel } from '../../src/model/multimodal.js';
-import { AdamW, clipGradNorm, crossEntropy, noGrad, Rng, tidy } from '../../src/tensor/index.js';
+import { AdamW, clipGradNorm, noGrad, Rng, tidy } from '../../src/tensor/index.js';
 import { makeBatch } from '../../src/train/batch.js';
 import { testTokenizers } from '../helpers/model.js';
 
