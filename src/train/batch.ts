@@ -3,6 +3,7 @@
 import type { TaskItem, TaskKind } from '../data/index.js';
 import { buildSequence, type Tokenizers } from '../model/sequence.js';
 import type { Rng } from '../tensor/index.js';
+import type { PackedSequence } from './cache.js';
 import { GENERATION_TASKS } from './mixture.js';
 
 export interface Batch {
@@ -14,7 +15,7 @@ export interface Batch {
   /** (B*T) 1 where the target is an image code / a text-side token (for the split loss curves). */
   imageRows: Float32Array;
   textRows: Float32Array;
-  tasks: TaskKind[]; // (B,)
+  tasks: (TaskKind | null)[]; // (B,) null for sequences from a token cache
 }
 
 /** Builds a batch; each image-producing item has its user text dropped with probability condDropout. */
@@ -23,7 +24,22 @@ export function makeBatch(items: TaskItem[], tok: Tokenizers, blockSize: number,
     const drop = GENERATION_TASKS.includes(it.task) && rng.next() < condDropout;
     return buildSequence(it, tok, { dropText: drop });
   });
-  const B = items.length;
+  return packBatch(
+    seqs,
+    items.map((it) => it.task),
+    tok,
+    blockSize,
+  );
+}
+
+/** Pads built sequences into a (B, T) batch, T = the longest (at most blockSize). */
+export function packBatch(
+  seqs: readonly PackedSequence[],
+  tasks: (TaskKind | null)[],
+  tok: Tokenizers,
+  blockSize: number,
+): Batch {
+  const B = seqs.length;
   const T = Math.min(blockSize, Math.max(...seqs.map((s) => s.ids.length)));
   const pad = tok.text.specialId('<|pad|>');
   const imageBase = tok.text.vocabSize;
@@ -44,5 +60,5 @@ export function makeBatch(items: TaskItem[], tok: Tokenizers, blockSize: number,
         else textRows[b * T + t] = 1;
       }
   });
-  return { B, T, ids, pos2d, targets, imageRows, textRows, tasks: items.map((it) => it.task) };
+  return { B, T, ids, pos2d, targets, imageRows, textRows, tasks };
 }

@@ -1,11 +1,12 @@
 // A training run: fresh or resumed, steps or a time budget; the metrics log, periodic held-out evaluation,
 // atomic checkpoints (OUT/checkpoint) and the plot (OUT/curves.svg). Used by `tessera train` and `ablate`.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate, type Metrics } from '../eval/evaluate.js';
+import { writeTaskCache } from './cache.js';
 import type { TrainConfig } from './config.js';
 import { MetricsLog, ProgressBar, plotCurves } from './log.js';
-import { heldoutItems } from './mixture.js';
+import { heldoutItems, Mixture } from './mixture.js';
 import { type StepResult, Trainer } from './trainer.js';
 
 export interface RunOptions {
@@ -20,6 +21,10 @@ export interface RunOptions {
   stopAfter?: number;
   quiet?: boolean;
   onStep?: (r: StepResult) => void;
+  /** Fresh runs: stream batches from this token cache; written first (cacheItems mixture items, tokenized
+   *  with this run's tokenizers) when the file does not exist. A resumed run keeps its cache. */
+  cache?: string;
+  cacheItems?: number;
 }
 
 export interface RunResult {
@@ -42,6 +47,18 @@ export function runTraining(o: RunOptions): RunResult {
     if (!o.config) throw new Error('runTraining: a fresh run needs a config');
     trainer = Trainer.create(o.config);
     log.truncateAfter(-1);
+    if (o.cache) {
+      if (!existsSync(o.cache)) {
+        const n = o.cacheItems ?? o.config.steps * o.config.batchSize;
+        const source = new Mixture(o.config.mixture, o.config.seed + 1);
+        const items = (function* () {
+          for (let i = 0; i < n; i++) yield source.next();
+        })();
+        const r = writeTaskCache(o.cache, items, trainer.tok, trainer.model.config.condDropout, o.config.seed);
+        if (!o.quiet) console.error(`wrote ${r.path}: ${r.sequences} sequences, ${r.tokens} tokens, ${r.bytes} bytes`);
+      }
+      trainer.useCache(o.cache);
+    }
   }
   const c = trainer.config;
   const evalItems = heldoutItems(trainer.mixture.taskKinds, c.evalN);

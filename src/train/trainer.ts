@@ -9,7 +9,8 @@ import { modelConfig } from '../model/config.js';
 import { MultimodalModel } from '../model/multimodal.js';
 import type { Tokenizers } from '../model/sequence.js';
 import { AdamW, clipGradNorm, cosineLr, noGrad, Rng, tidy } from '../tensor/index.js';
-import { makeBatch } from './batch.js';
+import { makeBatch, packBatch } from './batch.js';
+import { type CacheCursor, CacheSource } from './cache.js';
 import { type TrainConfig, trainConfig } from './config.js';
 import { Mixture, type MixtureState } from './mixture.js';
 import { buildTokenizers } from './tokenizers.js';
@@ -32,12 +33,16 @@ interface SavedState {
   plannedSteps: number;
   mixture: MixtureState;
   dropRng: { state: number; spare: number | null };
+  /** When training streams a token cache: its path and cursor. */
+  cache?: { path: string; cursor: CacheCursor };
 }
 
 export class Trainer {
   step = 0;
   plannedSteps: number;
   private readonly dropRng: Rng;
+  /** Set by useCache: batches come from a token cache instead of the mixture. */
+  private cache: CacheSource | null = null;
 
   private constructor(
     readonly config: Readonly<TrainConfig>,
@@ -67,6 +72,11 @@ export class Trainer {
     );
   }
 
+  /** Stream batches from a token cache (written with this run's tokenizers) instead of the mixture. */
+  useCache(path: string): void {
+    this.cache = new CacheSource(path, this.tok, this.config.seed);
+  }
+
   private static optimizerFor(model: MultimodalModel, c: Readonly<TrainConfig>): AdamW {
     return new AdamW(model.params, { lr: c.lr, weightDecay: c.weightDecay });
   }
@@ -82,6 +92,10 @@ export class Trainer {
     t.plannedSteps = s.plannedSteps;
     t.mixture.setState(s.mixture);
     t.dropRng.setState(s.dropRng);
+    if (s.cache) {
+      t.useCache(s.cache.path);
+      t.cache!.setCursor(s.cache.cursor);
+    }
     return t;
   }
 
@@ -91,6 +105,7 @@ export class Trainer {
       plannedSteps: this.plannedSteps,
       mixture: this.mixture.getState(),
       dropRng: this.dropRng.getState(),
+      ...(this.cache ? { cache: { path: this.cache.path, cursor: { ...this.cache.cursor } } } : {}),
     };
     saveModel(dir, this.model, this.tok, {
       optimizer: this.optimizer,
@@ -102,8 +117,21 @@ export class Trainer {
   /** One optimisation step on a fresh batch from the mixture. */
   trainStep(): StepResult {
     const c = this.config;
-    const items = Array.from({ length: c.batchSize }, () => this.mixture.next());
-    const b = makeBatch(items, this.tok, this.model.config.blockSize, this.model.config.condDropout, this.dropRng);
+    const cache = this.cache;
+    const b = cache
+      ? packBatch(
+          Array.from({ length: c.batchSize }, () => cache.next()),
+          new Array(c.batchSize).fill(null),
+          this.tok,
+          this.model.config.blockSize,
+        )
+      : makeBatch(
+          Array.from({ length: c.batchSize }, () => this.mixture.next()),
+          this.tok,
+          this.model.config.blockSize,
+          this.model.config.condDropout,
+          this.dropRng,
+        );
     const lr = cosineLr(this.step, this.plannedSteps, c.lr, c.warmup);
     const r = tidy(() => {
       this.model.params.zeroGrad();
@@ -117,6 +145,7 @@ export class Trainer {
         const part = (w: Float32Array) => (w.some((x) => x > 0) ? this.model.lossFrom(h, b.targets, w).item() : null);
         const taskLoss: Partial<Record<TaskKind, number>> = {};
         for (const task of new Set(b.tasks)) {
+          if (task === null) continue;
           const w = new Float32Array(b.B * b.T);
           b.tasks.forEach((t, row) => {
             if (t === task) w.fill(1, row * b.T, (row + 1) * b.T);

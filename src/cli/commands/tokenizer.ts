@@ -39,7 +39,9 @@ function positiveInt(name: string): (v: string) => number {
 }
 
 export function registerTokenizer(program: Command): void {
-  const cmd = program.command('tokenizer').description('train and use the tokenizers (byte-level BPE text, VQ-VAE image)');
+  const cmd = program
+    .command('tokenizer')
+    .description('train and use the tokenizers (byte-level BPE text, VQ-VAE image)');
 
   cmd
     .command('train-text')

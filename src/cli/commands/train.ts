@@ -29,17 +29,40 @@ export function registerTrain(program: Command): void {
     .option('--out <dir>', 'output directory', 'runs/default')
     .option('--resume <dir>', 'resume the run in DIR exactly where its checkpoint left it')
     .option('--set <key=value...>', 'override train config keys', [])
-    .action((o: { config: string; minutes?: string; steps?: string; out: string; resume?: string; set: string[] }) => {
-      if (o.minutes && o.steps) throw new Error('give --minutes or --steps, not both');
-      const overrides = parseSets(o.set);
-      if (o.steps) overrides.steps = Number.parseInt(o.steps, 10);
-      const minutes = o.minutes ? Number(o.minutes) : undefined;
-      if (minutes !== undefined && !(minutes > 0)) throw new Error(`--minutes must be > 0, got ${o.minutes}`);
-      const out = o.resume ?? o.out;
-      const r = runTraining({ out, resume: o.resume, config: trainConfig(overrides, o.config), minutes });
-      console.log(`trained to step ${r.trainer.step}; checkpoint ${join(out, 'checkpoint')}`);
-      if (r.finalMetrics) console.log(JSON.stringify(r.finalMetrics));
-    });
+    .option('--cache <file>', 'stream batches from this token cache (written first from the mixture if missing)')
+    .option('--cache-items <n>', 'items to tokenize into a new cache (default: steps x batch)')
+    .action(
+      (o: {
+        config: string;
+        minutes?: string;
+        steps?: string;
+        out: string;
+        resume?: string;
+        set: string[];
+        cache?: string;
+        cacheItems?: string;
+      }) => {
+        if (o.minutes && o.steps) throw new Error('give --minutes or --steps, not both');
+        const overrides = parseSets(o.set);
+        if (o.steps) overrides.steps = Number.parseInt(o.steps, 10);
+        const minutes = o.minutes ? Number(o.minutes) : undefined;
+        if (minutes !== undefined && !(minutes > 0)) throw new Error(`--minutes must be > 0, got ${o.minutes}`);
+        const out = o.resume ?? o.out;
+        const cacheItems = o.cacheItems ? Number.parseInt(o.cacheItems, 10) : undefined;
+        if (cacheItems !== undefined && !(cacheItems > 0))
+          throw new Error(`--cache-items must be a positive integer, got ${o.cacheItems}`);
+        const r = runTraining({
+          out,
+          resume: o.resume,
+          config: trainConfig(overrides, o.config),
+          minutes,
+          cache: o.cache,
+          cacheItems,
+        });
+        console.log(`trained to step ${r.trainer.step}; checkpoint ${join(out, 'checkpoint')}`);
+        if (r.finalMetrics) console.log(JSON.stringify(r.finalMetrics));
+      },
+    );
 
   program
     .command('export')
