@@ -1,12 +1,12 @@
 // Text-to-image and instruction editing on top of the one sampler (sample.ts): a request becomes user
 // segments of the one sequence format, the prompt ends with <|model|><|image|> so the model draws an image
-// now, and the unconditional branch of guidance is the same prompt with the user's text dropped (an edit
+// now (all variants decode as one batch), and the unconditional branch of guidance is the same prompt with the user's text dropped (an edit
 // keeps its input image there, so the image scale of guidance is "stay close to the input").
 import { type RgbImage, type Segment, type TaskItem, userImage, userText } from '../data/index.js';
 import type { MultimodalModel } from '../model/multimodal.js';
 import { buildSequence, specialIds, type Tokenizers } from '../model/sequence.js';
 import { Rng } from '../tensor/index.js';
-import { type Prompt, type SampleOptions, sampleTurn } from './sample.js';
+import { type Prompt, type SampleOptions, sampleImages } from './sample.js';
 
 export interface GenerateOptions {
   /** How many variants (each from its own seed). Default 1. */
@@ -17,8 +17,6 @@ export interface GenerateOptions {
   temperature?: number;
   topK?: number;
   seed?: number;
-  /** Called after each variant. */
-  onVariant?: (done: number, total: number) => void;
 }
 
 function promptOf(segments: Segment[], tok: Tokenizers, dropText: boolean): Prompt {
@@ -37,21 +35,10 @@ function drawImages(model: MultimodalModel, tok: Tokenizers, segments: Segment[]
   const cond = promptOf(segments, tok, false);
   const uncond = promptOf(segments, tok, true);
   const size = tok.image.imageSize;
-  const out: RgbImage[] = [];
-  for (let v = 0; v < n; v++) {
-    const so: SampleOptions = {
-      guidance: o.guidance ?? 3,
-      temperature: o.temperature ?? 0.7,
-      topK: o.topK ?? 0,
-      rng: new Rng((o.seed ?? 0) * 1000 + v),
-    };
-    const { segments: got } = sampleTurn(model, tok, cond, uncond, so);
-    const img = got.find((s) => s.kind === 'image');
-    if (img?.kind !== 'image') throw new Error('the model did not produce an image (is this a trained checkpoint?)');
-    out.push({ width: size, height: size, data: tok.image.decode([img.codes])[0] });
-    o.onVariant?.(v + 1, n);
-  }
-  return out;
+  const rngs = Array.from({ length: n }, (_, v) => new Rng((o.seed ?? 0) * 1000 + v));
+  const so: SampleOptions = { guidance: o.guidance ?? 3, temperature: o.temperature ?? 0.7, topK: o.topK ?? 0 };
+  const codes = sampleImages(model, tok, cond, uncond, rngs, so);
+  return tok.image.decode(codes).map((data) => ({ width: size, height: size, data }));
 }
 
 /** Images for a text prompt. */

@@ -55,30 +55,90 @@ export function pickToken(logits: Float32Array, allowed: (i: number) => boolean,
   return top[top.length - 1];
 }
 
-/** A decoding context: caches plus the logits after the last token fed. */
+/** A decoding context: B rows that share one prompt (tiled), their caches, and each row's logits after
+ *  the last token fed (`last`: (B, V)). */
 class Context {
   readonly caches: KVCache[];
-  last: Float32Array;
+  readonly last: Float32Array;
   constructor(
     private readonly model: MultimodalModel,
     prompt: Prompt,
+    readonly B = 1,
   ) {
-    this.caches = model.newCache(1);
-    this.last = new Float32Array(model.vocabSize);
-    this.feed(prompt.ids, prompt.pos2d);
+    this.caches = model.newCache(B);
+    this.last = new Float32Array(B * model.vocabSize);
+    const T = prompt.ids.length;
+    const tile = (a: Int32Array) => {
+      const out = new Int32Array(B * T);
+      for (let b = 0; b < B; b++) out.set(a, b * T);
+      return out;
+    };
+    this.feed(tile(prompt.ids), tile(prompt.pos2d));
   }
   get length(): number {
     return this.caches[0].length;
   }
+  /** Row b's logits. */
+  row(b: number): Float32Array {
+    const V = this.model.vocabSize;
+    return this.last.subarray(b * V, (b + 1) * V);
+  }
+  /** Feeds Tq tokens to every row: ids and pos2d hold B * Tq values, row-major. */
   feed(ids: Int32Array, pos2d: Int32Array): void {
     const V = this.model.vocabSize;
+    const Tq = ids.length / this.B;
     noGrad(() =>
       tidy(() => {
-        const logits = this.model.forwardCached(ids, pos2d, 1, ids.length, this.caches); // (1, Tq, V)
-        this.last.set(logits.data.subarray((ids.length - 1) * V, ids.length * V));
+        const logits = this.model.forwardCached(ids, pos2d, this.B, Tq, this.caches); // (B, Tq, V)
+        for (let b = 0; b < this.B; b++)
+          this.last.set(logits.data.subarray((b * Tq + Tq - 1) * V, (b * Tq + Tq) * V), b * V);
       }),
     );
   }
+}
+
+/**
+ * n images at once, continuing a prompt that ends with <|image|>: the n variants decode as one batch (and
+ * the unconditional branch of guidance as a second), each row drawing with its own rng. Row b gives what
+ * sampleTurn gives for the same prompt with rng b (tested). Returns each variant's grid*grid codes.
+ */
+export function sampleImages(
+  model: MultimodalModel,
+  tok: Tokenizers,
+  cond: Prompt,
+  uncond: Prompt | null,
+  rngs: readonly Rng[],
+  o: SampleOptions = {},
+): Int32Array[] {
+  const sp = specialIds(tok);
+  if (cond.ids[cond.ids.length - 1] !== sp.image) throw new Error('sampleImages: the prompt must end with <|image|>');
+  const n = rngs.length;
+  const g2 = model.config.imageGrid ** 2;
+  if (cond.ids.length + g2 > model.config.blockSize)
+    throw new Error(
+      `sampleImages: a prompt of ${cond.ids.length} tokens leaves no room for ${g2} codes in ${model.config.blockSize}`,
+    );
+  const s = o.guidance ?? 1;
+  const c = new Context(model, cond, n);
+  const u = uncond !== null && s !== 1 ? new Context(model, uncond, n) : null;
+  const isCode = (i: number) => i >= sp.imageBase && i < sp.imageBase + sp.imageCount;
+  const guided = new Float32Array(model.vocabSize);
+  const codes = Array.from({ length: n }, () => new Int32Array(g2));
+  const ids = new Int32Array(n);
+  const pos = new Int32Array(n);
+  for (let p = 0; p < g2; p++) {
+    for (let b = 0; b < n; b++) {
+      const logits = u ? guide(c.row(b), u.row(b), s, guided) : c.row(b);
+      ids[b] = pickToken(logits, isCode, { ...o, rng: rngs[b] });
+      codes[b][p] = ids[b] - sp.imageBase;
+    }
+    pos.fill(p);
+    if (p + 1 < g2) {
+      c.feed(ids, pos);
+      u?.feed(ids, pos);
+    }
+  }
+  return codes;
 }
 
 /**

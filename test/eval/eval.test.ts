@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { makeWorldItem, type TaskKind } from '../../src/data/index.js';
 import { evaluate, METRIC_KEYS } from '../../src/eval/evaluate.js';
-import { guide, sampleTurn } from '../../src/infer/sample.js';
+import { guide, sampleImages, sampleTurn } from '../../src/infer/sample.js';
 import { modelConfig } from '../../src/model/config.js';
 import { MultimodalModel } from '../../src/model/multimodal.js';
 import { buildSequence, specialIds } from '../../src/model/sequence.js';
@@ -86,4 +86,29 @@ test('evaluation on one held-out item per task kind reports every metric key', (
   ] as const)
     assert.ok(r.counts[k] >= 1, `${k} judged at least once`);
   assert.ok(JSON.parse(JSON.stringify(r.metrics)));
+});
+
+test('batched variants: row b of sampleImages is what sampleTurn draws with rng b', () => {
+  const sp = specialIds(tok);
+  const it = makeWorldItem('t2i', 'train', 7, 1);
+  const full = buildSequence(it, tok);
+  const unc = buildSequence(it, tok, { dropText: true });
+  const open = (s: typeof full) => {
+    const end = s.turns[1].start + 1;
+    return {
+      ids: Int32Array.from([...s.ids.slice(0, end), sp.image]),
+      pos2d: Int32Array.from([...s.pos2d.slice(0, end), -1]),
+    };
+  };
+  const opts = { guidance: 3, temperature: 1, topK: 20 };
+  const batched = sampleImages(model, tok, open(full), open(unc), [new Rng(1), new Rng(2), new Rng(3)], opts);
+  assert.equal(batched.length, 3);
+  batched.forEach((codes, b) => {
+    const one = sampleTurn(model, tok, open(full), open(unc), { ...opts, rng: new Rng(b + 1), maxTextTokens: 0 });
+    const img = one.segments.find((s) => s.kind === 'image');
+    assert.ok(img && img.kind === 'image');
+    assert.deepEqual([...codes], [...img.codes], `variant ${b}`);
+  });
+  assert.notDeepEqual([...batched[0]], [...batched[1]], 'different rngs give different variants');
+  assert.throws(() => sampleImages(model, tok, full, unc, [new Rng(1)]), /must end with <\|image\|>/);
 });
