@@ -1,12 +1,12 @@
 // `npm run bench:generate`: with the shipped model, in one run: the latency of 4 guided variants of one
 // prompt with the KV cache (the real sampler) and without it (the whole sequence recomputed for every
 // code, the same guidance and picks), the speed-up, and the latency of one edit. Median of --runs runs.
-import { makeWorldItem, type TaskItem, userText } from '../src/data/index.js';
-import { editImage, generateImages } from '../src/infer/generate.js';
+import { makeWorldItem, userText } from '../src/data/index.js';
+import { editImage, generateImages, imagePrompt } from '../src/infer/generate.js';
 import { guide, pickToken } from '../src/infer/sample.js';
 import { defaultModelDir, loadModel } from '../src/model/checkpoint.js';
 import type { MultimodalModel } from '../src/model/multimodal.js';
-import { buildSequence, specialIds, type Tokenizers } from '../src/model/sequence.js';
+import { specialIds, type Tokenizers } from '../src/model/sequence.js';
 import { kernels, noGrad, Rng, tidy } from '../src/tensor/index.js';
 
 function median(xs: number[]): number {
@@ -28,8 +28,7 @@ function time(f: () => void, runs: number): number {
 /** n guided variants, recomputing every prefix (batched like the sampler): the cost the KV cache saves. */
 function variantsWithoutCache(model: MultimodalModel, tok: Tokenizers, prompt: string, n: number): void {
   const sp = specialIds(tok);
-  const item: TaskItem = { id: 'bench', task: 't2i', split: 'train', segments: [userText(prompt)] };
-  const open = (drop: boolean) => [...buildSequence(item, tok, { dropText: drop }).ids, sp.model, sp.image];
+  const open = (drop: boolean) => [...imagePrompt([userText(prompt)], tok, drop).ids];
   const groups = [open(false), open(true)].map((prefix) => ({
     prefix,
     rows: Array.from({ length: n }, () => [] as number[]),

@@ -19,7 +19,8 @@ export interface GenerateOptions {
   seed?: number;
 }
 
-function promptOf(segments: Segment[], tok: Tokenizers, dropText: boolean): Prompt {
+/** The prompt for user segments, ending with <|model|><|image|>; dropText gives guidance's unconditional one. */
+export function imagePrompt(segments: Segment[], tok: Tokenizers, dropText: boolean): Prompt {
   const item: TaskItem = { id: 'request', task: 't2i', split: 'train', segments };
   const built = buildSequence(item, tok, { dropText });
   const sp = specialIds(tok);
@@ -32,8 +33,8 @@ function promptOf(segments: Segment[], tok: Tokenizers, dropText: boolean): Prom
 function drawImages(model: MultimodalModel, tok: Tokenizers, segments: Segment[], o: GenerateOptions): RgbImage[] {
   const n = o.n ?? 1;
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`n must be an integer in 1..64, got ${n}`);
-  const cond = promptOf(segments, tok, false);
-  const uncond = promptOf(segments, tok, true);
+  const cond = imagePrompt(segments, tok, false);
+  const uncond = imagePrompt(segments, tok, true);
   const size = tok.image.imageSize;
   const rngs = Array.from({ length: n }, (_, v) => new Rng((o.seed ?? 0) * 1000 + v));
   const so: SampleOptions = { guidance: o.guidance ?? 3, temperature: o.temperature ?? 0.7, topK: o.topK ?? 0 };

@@ -23,18 +23,21 @@ test('guide() is uncond + s * (cond - uncond)', () => {
   assert.deepEqual([...out], [0.5 + 3 * 0.5, 3 + 3 * -1]);
 });
 
+/** The prompt of an item's first model turn, opened with <|image|> (the model must draw now). */
+function open(s: ReturnType<typeof buildSequence>) {
+  const sp = specialIds(tok);
+  const end = s.turns[1].start + 1;
+  return {
+    ids: Int32Array.from([...s.ids.slice(0, end), sp.image]),
+    pos2d: Int32Array.from([...s.pos2d.slice(0, end), -1]),
+  };
+}
+
 test('a guided image span holds exactly 64 image codes and is closed by <|/image|>', () => {
   const sp = specialIds(tok);
   const it = makeWorldItem('t2i', 'heldout', 2, 0);
   const full = buildSequence(it, tok);
   const unc = buildSequence(it, tok, { dropText: true });
-  const open = (s: typeof full) => {
-    const end = s.turns[1].start + 1;
-    return {
-      ids: Int32Array.from([...s.ids.slice(0, end), sp.image]),
-      pos2d: Int32Array.from([...s.pos2d.slice(0, end), -1]),
-    };
-  };
   for (const temperature of [0, 1]) {
     const r = sampleTurn(model, tok, open(full), open(unc), {
       guidance: 3,
@@ -89,17 +92,9 @@ test('evaluation on one held-out item per task kind reports every metric key', (
 });
 
 test('batched variants: row b of sampleImages is what sampleTurn draws with rng b', () => {
-  const sp = specialIds(tok);
   const it = makeWorldItem('t2i', 'train', 7, 1);
   const full = buildSequence(it, tok);
   const unc = buildSequence(it, tok, { dropText: true });
-  const open = (s: typeof full) => {
-    const end = s.turns[1].start + 1;
-    return {
-      ids: Int32Array.from([...s.ids.slice(0, end), sp.image]),
-      pos2d: Int32Array.from([...s.pos2d.slice(0, end), -1]),
-    };
-  };
   const opts = { guidance: 3, temperature: 1, topK: 20 };
   const batched = sampleImages(model, tok, open(full), open(unc), [new Rng(1), new Rng(2), new Rng(3)], opts);
   assert.equal(batched.length, 3);
