@@ -6,6 +6,7 @@ import { registerData } from './commands/data.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
+import { registerGenerate } from './commands/generate.js';
 import { registerImageTokenizer } from './commands/image-tokenizer.js';
 import { registerTokenizer } from './commands/tokenizer.js';
 import { registerTrain } from './commands/train.js';
@@ -16,6 +17,7 @@ program.name('tessera').description('a native multimodal model stack in TypeScri
 
 registerDoctor(program);
 registerDemo(program);
+registerGenerate(program);
 registerTokenizer(program);
 registerImageTokenizer(program);
 registerWorld(program);
