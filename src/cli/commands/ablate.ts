@@ -8,6 +8,7 @@ import { evaluate, METRIC_KEYS, type Metrics } from '../../eval/evaluate.js';
 import { trainConfig } from '../../train/config.js';
 import { DEFAULT_MIXTURE, GENERATION_TASKS, heldoutItems, UNDERSTANDING_TASKS } from '../../train/mixture.js';
 import { runTraining } from '../../train/run.js';
+import { intOption } from '../options.js';
 import { parseSets } from './train.js';
 
 const pick = (tasks: readonly TaskKind[]) =>
@@ -18,12 +19,12 @@ export function registerAblate(program: Command): void {
     .command('ablate')
     .description('train joint vs generation-only vs understanding-only at equal compute per skill; print the table')
     .option('--config <preset>', 'training preset', 'tiny')
-    .option('--steps <n>', 'steps of the joint run', '200')
-    .option('--n <n>', 'held-out items per task kind', '10')
+    .option('--steps <n>', 'steps of the joint run', intOption('steps', 1), 200)
+    .option('--n <n>', 'held-out items per task kind', intOption('n', 1), 10)
     .option('--out <dir>', 'output directory', 'runs/ablate')
     .option('--set <key=value...>', 'override train config keys', [])
-    .action((o: { config: string; steps: string; n: string; out: string; set: string[] }) => {
-      const steps = Number.parseInt(o.steps, 10);
+    .action((o: { config: string; steps: number; n: number; out: string; set: string[] }) => {
+      const { steps } = o;
       const gen = pick(GENERATION_TASKS);
       const und = pick(UNDERSTANDING_TASKS);
       const sum = (m: object) => Object.values(m).reduce((a: number, b) => a + (b as number), 0);
@@ -33,7 +34,7 @@ export function registerAblate(program: Command): void {
         { name: 'gen-only', mixture: gen, steps: Math.round(steps * share) },
         { name: 'und-only', mixture: und, steps: Math.round(steps * (1 - share)) },
       ];
-      const items = heldoutItems([...GENERATION_TASKS, ...UNDERSTANDING_TASKS], Number.parseInt(o.n, 10));
+      const items = heldoutItems([...GENERATION_TASKS, ...UNDERSTANDING_TASKS], o.n);
       const results: Record<string, Metrics> = {};
       for (const r of runs) {
         console.error(`ablate: ${r.name}, ${r.steps} steps`);

@@ -1,6 +1,7 @@
 // `tessera data emoji|check`: write a sample of emoji items; validate a user's JSONL manifest.
 import type { Command } from 'commander';
 import { emojiItems, formatProblems, loadManifest, writeItem } from '../../data/index.js';
+import { intOption } from '../options.js';
 
 export function registerData(program: Command): void {
   const data = program.command('data').description('real images: emoji sets and user manifests');
@@ -8,10 +9,10 @@ export function registerData(program: Command): void {
     .command('emoji')
     .description('write a sample of emoji items (captions, skin-tone edits, vendor style edits)')
     .requiredOption('--out <dir>', 'output directory')
-    .option('--n <n>', 'number of items', '16')
-    .option('--seed <seed>', 'seed', '0')
-    .action((o: { out: string; n: string; seed: string }) => {
-      const items = emojiItems(Number.parseInt(o.n, 10), Number.parseInt(o.seed, 10));
+    .option('--n <n>', 'number of items', intOption('n', 1), 16)
+    .option('--seed <seed>', 'seed', intOption('seed', 0), 0)
+    .action((o: { out: string; n: number; seed: number }) => {
+      const items = emojiItems(o.n, o.seed);
       for (const it of items) writeItem(o.out, it);
       console.log(`wrote ${items.length} emoji items to ${o.out}`);
     });

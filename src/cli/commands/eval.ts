@@ -4,6 +4,7 @@ import type { TaskKind } from '../../data/index.js';
 import { type EvalResult, evaluate } from '../../eval/evaluate.js';
 import { defaultModelDir, loadModel } from '../../model/checkpoint.js';
 import { DEFAULT_MIXTURE, heldoutItems } from '../../train/mixture.js';
+import { intOption, nonNegativeOption } from '../options.js';
 
 export function printMetrics(r: EvalResult): void {
   for (const [k, v] of Object.entries(r.metrics))
@@ -17,22 +18,20 @@ export function registerEval(program: Command): void {
     .command('eval')
     .description('evaluate a checkpoint on held-out items, judged by the verifier')
     .option('--checkpoint <dir>', 'checkpoint directory (default: the shipped model)', defaultModelDir())
-    .option('--n <n>', 'items per task kind', '20')
+    .option('--n <n>', 'items per task kind', intOption('n', 1), 20)
     .option(
       '--split <split>',
       'heldout (combinations never trained on) or train (fresh items of trained ones)',
       'heldout',
     )
-    .option('--guidance <s>', 'classifier-free guidance scale for images', '3')
+    .option('--guidance <s>', 'classifier-free guidance scale for images', nonNegativeOption('guidance'), 3)
     .option('--json', 'print one JSON object of all metrics as the last line')
-    .action((o: { checkpoint: string; n: string; split: string; guidance: string; json?: boolean }) => {
+    .action((o: { checkpoint: string; n: number; split: string; guidance: number; json?: boolean }) => {
       if (o.split !== 'heldout' && o.split !== 'train')
         throw new Error(`--split must be heldout or train, got ${o.split}`);
       const { model, tok } = loadModel(o.checkpoint);
-      const n = Number.parseInt(o.n, 10);
-      if (!(n > 0)) throw new Error(`--n must be a positive integer, got ${o.n}`);
-      const items = heldoutItems(Object.keys(DEFAULT_MIXTURE) as TaskKind[], n, 1000, o.split);
-      const r = evaluate(model, tok, items, { guidance: Number(o.guidance) });
+      const items = heldoutItems(Object.keys(DEFAULT_MIXTURE) as TaskKind[], o.n, 1000, o.split);
+      const r = evaluate(model, tok, items, { guidance: o.guidance });
       printMetrics(r);
       if (o.json) console.log(JSON.stringify(r.metrics));
     });

@@ -20,14 +20,7 @@ import {
   trainVqvae,
   Vqvae,
 } from '../../tokenizers/index.js';
-
-function int(name: string, min: number): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${v}`);
-    return n;
-  };
-}
+import { intOption } from '../options.js';
 
 /** Evaluates and prints; writes the emoji grid when asked. */
 function evaluate(model: Vqvae, n: number, nEmoji: number, grid?: string): void {
@@ -49,13 +42,13 @@ export function registerImageTokenizer(program: Command): void {
   group
     .command('train-image')
     .description('train the VQ-VAE image tokenizer on fresh train-split scenes and emoji, then evaluate it')
-    .option('--steps <n>', 'optimiser steps', int('steps', 1), DEFAULT_TRAIN_IMAGE.steps)
-    .option('--batch <n>', 'images a step', int('batch', 1), DEFAULT_TRAIN_IMAGE.batch)
-    .option('--seed <s>', 'seed of the weights and the data', int('seed', 0), 0)
+    .option('--steps <n>', 'optimiser steps', intOption('steps', 1), DEFAULT_TRAIN_IMAGE.steps)
+    .option('--batch <n>', 'images a step', intOption('batch', 1), DEFAULT_TRAIN_IMAGE.batch)
+    .option('--seed <s>', 'seed of the weights and the data', intOption('seed', 0), 0)
     .option('--out <dir>', 'checkpoint directory to write', 'runs/image-tokenizer')
     .option('--config <json>', 'VQ-VAE config overrides as JSON, e.g. {"codebookSize": 512}', '{}')
     .option('--preset <name>', 'config preset (default, tiny)', 'default')
-    .option('--eval <n>', 'held-out scenes to evaluate at the end (0: none)', int('eval', 0), 1000)
+    .option('--eval <n>', 'held-out scenes to evaluate at the end (0: none)', intOption('eval', 0), 1000)
     .action(
       (o: {
         steps: number;
@@ -90,8 +83,8 @@ export function registerImageTokenizer(program: Command): void {
     .command('eval-image')
     .description('held-out scenes through the image tokenizer and the verifier; PSNR on scenes and emoji')
     .option('--tokenizer <dir>', 'tokenizer directory', defaultImageTokenizerDir())
-    .option('--n <n>', 'held-out scenes', int('n', 1), 1000)
-    .option('--emoji <n>', 'held-out emoji', int('emoji', 0), 200)
+    .option('--n <n>', 'held-out scenes', intOption('n', 1), 1000)
+    .option('--emoji <n>', 'held-out emoji', intOption('emoji', 0), 200)
     .option('--grid <png>', 'write originals beside reconstructions of 16 emoji')
     .action((o: { tokenizer: string; n: number; emoji: number; grid?: string }) => {
       const t0 = performance.now();

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadTokenizer, saveTokenizer, trainBpe } from '../../tokenizers/index.js';
+import { intOption } from '../options.js';
 
 /** Reads training strings: one per non-empty line, or the "text" field of each line of a JSONL file. */
 export function readCorpus(files: string[]): string[] {
@@ -30,14 +31,6 @@ export function readCorpus(files: string[]): string[] {
   return out;
 }
 
-function positiveInt(name: string): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${v}`);
-    return n;
-  };
-}
-
 export function registerTokenizer(program: Command): void {
   const cmd = program
     .command('tokenizer')
@@ -47,10 +40,10 @@ export function registerTokenizer(program: Command): void {
     .command('train-text')
     .description('train a byte-level BPE on text lines or JSONL ({"text": ...}) and save it as JSON')
     .requiredOption('--input <files...>', 'text or JSONL files')
-    .requiredOption('--vocab <n>', 'vocabulary size incl. 256 bytes and special tokens', positiveInt('vocab'))
+    .requiredOption('--vocab <n>', 'vocabulary size incl. 256 bytes and special tokens', intOption('vocab', 1))
     .requiredOption('--out <file>', 'where to write tokenizer.json')
     .option('--special <tokens...>', 'extra special tokens after the default ones')
-    .option('--min-frequency <n>', 'stop when the best pair is rarer than this', positiveInt('min-frequency'), 2)
+    .option('--min-frequency <n>', 'stop when the best pair is rarer than this', intOption('min-frequency', 1), 2)
     .action((opts: { input: string[]; vocab: number; out: string; special?: string[]; minFrequency: number }) => {
       const corpus = readCorpus(opts.input);
       const { tokenizer, stats } = trainBpe(corpus, {

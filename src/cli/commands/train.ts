@@ -6,6 +6,7 @@ import { loadModel, saveModel } from '../../model/checkpoint.js';
 import { TRAIN_PRESETS, trainConfig } from '../../train/config.js';
 import { runTraining } from '../../train/run.js';
 import { TRAIN_CONFIG_FILE } from '../../train/trainer.js';
+import { intOption } from '../options.js';
 
 /** `--set key=value` pairs (numbers parsed) as config overrides. */
 export function parseSets(sets: string[]): Record<string, unknown> {
@@ -25,39 +26,40 @@ export function registerTrain(program: Command): void {
     .description('train the multimodal model on the task mixture (checkpoints, metrics.jsonl, curves.svg in --out)')
     .option('--config <preset>', `training preset (${Object.keys(TRAIN_PRESETS).join(', ')})`, 'default')
     .option('--minutes <m>', 'time budget in minutes (planned steps set from measured speed)')
-    .option('--steps <n>', 'planned steps (overrides the preset)')
+    .option('--steps <n>', 'planned steps (overrides the preset)', intOption('steps', 1))
     .option('--out <dir>', 'output directory', 'runs/default')
     .option('--resume <dir>', 'resume the run in DIR exactly where its checkpoint left it')
     .option('--set <key=value...>', 'override train config keys', [])
     .option('--cache <file>', 'stream batches from this token cache (written first from the mixture if missing)')
-    .option('--cache-items <n>', 'items to tokenize into a new cache (default: steps x batch)')
+    .option(
+      '--cache-items <n>',
+      'items to tokenize into a new cache (default: steps x batch)',
+      intOption('cache-items', 1),
+    )
     .action(
       (o: {
         config: string;
         minutes?: string;
-        steps?: string;
+        steps?: number;
         out: string;
         resume?: string;
         set: string[];
         cache?: string;
-        cacheItems?: string;
+        cacheItems?: number;
       }) => {
         if (o.minutes && o.steps) throw new Error('give --minutes or --steps, not both');
         const overrides = parseSets(o.set);
-        if (o.steps) overrides.steps = Number.parseInt(o.steps, 10);
+        if (o.steps !== undefined) overrides.steps = o.steps;
         const minutes = o.minutes ? Number(o.minutes) : undefined;
         if (minutes !== undefined && !(minutes > 0)) throw new Error(`--minutes must be > 0, got ${o.minutes}`);
         const out = o.resume ?? o.out;
-        const cacheItems = o.cacheItems ? Number.parseInt(o.cacheItems, 10) : undefined;
-        if (cacheItems !== undefined && !(cacheItems > 0))
-          throw new Error(`--cache-items must be a positive integer, got ${o.cacheItems}`);
         const r = runTraining({
           out,
           resume: o.resume,
           config: trainConfig(overrides, o.config),
           minutes,
           cache: o.cache,
-          cacheItems,
+          cacheItems: o.cacheItems,
         });
         console.log(`trained to step ${r.trainer.step}; checkpoint ${join(out, 'checkpoint')}`);
         if (r.finalMetrics) console.log(JSON.stringify(r.finalMetrics));

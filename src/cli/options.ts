@@ -1,0 +1,22 @@
+// Parsers for numeric command-line options (commander's coerce functions), one for every command, so a
+// bad value is refused with the same message everywhere.
+
+/** An integer option in [min, max]: `.option('--n <n>', '...', intOption('n', 1, 64), 4)`. */
+export function intOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
+  const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`;
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+      throw new Error(`--${name} must be an integer ${range}, got ${v}`);
+    return n;
+  };
+}
+
+/** A number option >= 0 (scales, temperatures). */
+export function nonNegativeOption(name: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number >= 0, got ${v}`);
+    return n;
+  };
+}
