@@ -2,10 +2,11 @@
 // The `tessera` command line. Each sub-command lives in commands/<name>.ts and registers itself here.
 import { Command } from 'commander';
 import { registerAblate } from './commands/ablate.js';
+import { registerChat } from './commands/chat.js';
 import { registerData } from './commands/data.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
-import { registerEval } from './commands/eval.js';
+import { registerEval, registerEvalDialogue } from './commands/eval.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImageTokenizer } from './commands/image-tokenizer.js';
 import { registerTokenizer } from './commands/tokenizer.js';
@@ -18,12 +19,14 @@ program.name('tessera').description('a native multimodal model stack in TypeScri
 registerDoctor(program);
 registerDemo(program);
 registerGenerate(program);
+registerChat(program);
 registerTokenizer(program);
 registerImageTokenizer(program);
 registerWorld(program);
 registerData(program);
 registerTrain(program);
 registerEval(program);
+registerEvalDialogue(program);
 registerAblate(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -17,6 +17,8 @@ export interface GenerateOptions {
   temperature?: number;
   topK?: number;
   seed?: number;
+  /** Streaming progress (one call per code position, all variants at once). */
+  onProgress?: SampleOptions['onProgress'];
 }
 
 /** The prompt for user segments, ending with <|model|><|image|>; dropText gives guidance's unconditional one. */
@@ -37,7 +39,12 @@ function drawImages(model: MultimodalModel, tok: Tokenizers, segments: Segment[]
   const uncond = imagePrompt(segments, tok, true);
   const size = tok.image.imageSize;
   const rngs = Array.from({ length: n }, (_, v) => new Rng((o.seed ?? 0) * 1000 + v));
-  const so: SampleOptions = { guidance: o.guidance ?? 3, temperature: o.temperature ?? 0.7, topK: o.topK ?? 0 };
+  const so: SampleOptions = {
+    guidance: o.guidance ?? 3,
+    temperature: o.temperature ?? 0.7,
+    topK: o.topK ?? 0,
+    onProgress: o.onProgress,
+  };
   const codes = sampleImages(model, tok, cond, uncond, rngs, so);
   return tok.image.decode(codes).map((data) => ({ width: size, height: size, data }));
 }

@@ -21,7 +21,21 @@ export interface SampleOptions {
   guidance?: number;
   /** Text tokens at most before the turn is cut. */
   maxTextTokens?: number;
+  /** sampleTurn, when the model opens an image: draw it (default), end the turn there ('stop': a plan
+   *  before its image), or never let it ('forbid': the answer must be text). */
+  onImage?: 'draw' | 'stop' | 'forbid';
+  /** sampleTurn: end the turn after this many images (an edit turn: 1). */
+  maxImages?: number;
   rng?: Rng;
+  /** Streaming progress: called after each image code (done of total) and each text token (total null). */
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  kind: 'text' | 'image';
+  done: number;
+  /** grid * grid for an image; null for text (its length is not known in advance). */
+  total: number | null;
 }
 
 /** Classifier-free guidance over a range of logits, in place into `out`. */
@@ -132,6 +146,7 @@ export function sampleImages(
       ids[b] = pickToken(logits, isCode, { ...o, rng: rngs[b] });
       codes[b][p] = ids[b] - sp.imageBase;
     }
+    o.onProgress?.({ kind: 'image', done: p + 1, total: g2 });
     pos.fill(p);
     if (p + 1 < g2) {
       c.feed(ids, pos);
@@ -163,8 +178,9 @@ export function sampleTurn(
   const out: number[] = [];
   const outPos: number[] = [];
   const isCode = (i: number) => i >= sp.imageBase && i < sp.imageBase + sp.imageCount;
+  const forbid = o.onImage === 'forbid';
   const textAllowed = (i: number) =>
-    (i < sp.imageBase && i !== sp.imageEnd && i !== sp.user && i !== sp.model) || false;
+    i < sp.imageBase && i !== sp.imageEnd && i !== sp.user && i !== sp.model && !(forbid && i === sp.image);
   const feedBoth = (id: number, p: number) => {
     out.push(id);
     outPos.push(p);
@@ -172,6 +188,7 @@ export function sampleTurn(
     u?.feed(Int32Array.of(id), Int32Array.of(p));
   };
   let textTokens = 0;
+  let images = 0;
   const guided = new Float32Array(model.vocabSize);
   // A prompt that ends with <|image|> asks for an image now (generate/edit commands force one this way).
   const startedOpen = cond.ids[cond.ids.length - 1] === sp.image;
@@ -183,8 +200,10 @@ export function sampleTurn(
       if (id !== sp.image) {
         if (++textTokens > (o.maxTextTokens ?? 64)) break;
         feedBoth(id, -1);
+        o.onProgress?.({ kind: 'text', done: textTokens, total: null });
         continue;
       }
+      if (o.onImage === 'stop') break;
       if (c.length + g * g + 2 > max) break; // no room for a whole image
       feedBoth(id, -1);
     }
@@ -199,8 +218,10 @@ export function sampleTurn(
     for (let p = 0; p < g * g; p++) {
       const logits = u ? guide(c.last, u.last, s, guided) : c.last;
       feedBoth(pickToken(logits, isCode, o), p);
+      o.onProgress?.({ kind: 'image', done: p + 1, total: g * g });
     }
     feedBoth(sp.imageEnd, -1);
+    if (++images >= (o.maxImages ?? Number.POSITIVE_INFINITY)) break;
   }
   return { ids: out, segments: parseSequence(startedOpen ? [sp.image, ...out] : out, tok, 'model') };
 }

@@ -14,7 +14,11 @@ export interface TrainConfig {
   imageCodes: number;
   /** Planned steps: the horizon of the cosine schedule. With a time budget it is set from measured speed. */
   steps: number;
+  /** Sequences per batch when batchTokens is 0. */
   batchSize: number;
+  /** > 0: length-bucketed batches of at most this many padded tokens (rows x T) instead of batchSize
+   *  sequences (src/train/buckets.ts); must be at least the model's block size. */
+  batchTokens: number;
   lr: number;
   warmup: number;
   weightDecay: number;
@@ -36,6 +40,7 @@ const base: TrainConfig = {
   imageCodes: 0,
   steps: 3000,
   batchSize: 8,
+  batchTokens: 0,
   lr: 2e-3,
   warmup: 100,
   weightDecay: 0.05,
@@ -48,7 +53,11 @@ const base: TrainConfig = {
 };
 
 export const TRAIN_PRESETS = Object.freeze({
-  default: Object.freeze<TrainConfig>(base),
+  default: Object.freeze<TrainConfig>({
+    ...base,
+    batchTokens: 2048,
+    mixture: { ...DEFAULT_MIXTURE, t2i: 4 },
+  }),
   specialist: Object.freeze<TrainConfig>({ ...base, model: 'specialist', mixture: { t2i: 1 } }),
   tiny: Object.freeze<TrainConfig>({
     ...base,
@@ -80,6 +89,7 @@ export function trainConfig(
   for (const k of [
     'steps',
     'batchSize',
+    'batchTokens',
     'warmup',
     'evalEvery',
     'evalN',

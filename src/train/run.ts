@@ -79,11 +79,14 @@ export function runTraining(o: RunOptions): RunResult {
     losses.push(r.loss);
     o.onStep?.(r);
     log.append({ type: 'step', ...r, sec: (Date.now() - t0) / 1000 });
-    // Time budget: fix the planned steps from the speed of steps 5..25 (the first ones pay for warm-up;
-    // 85% of what is left, for evaluations and checkpoints).
+    // Time budget: plan the steps from the speed of steps 5..25 (the first ones pay for warm-up; 85% of
+    // what is left, for evaluations and checkpoints).
     if (o.minutes && !o.resume && trainer.step === startStep + 5) tWarm = Date.now();
-    if (o.minutes && !o.resume && trainer.step === startStep + 25) {
-      const per = (Date.now() - tWarm) / 20 / 1000;
+    // Then re-plan every 100 steps from the mean speed since step 5, so a machine that gets busier (or
+    // freer) mid-run moves the horizon, and the run still ends within its budget.
+    const since = trainer.step - startStep;
+    if (o.minutes && !o.resume && (since === 25 || (since > 25 && since % 100 === 0))) {
+      const per = (Date.now() - tWarm) / (since - 5) / 1000;
       const left = o.minutes * 60 - (Date.now() - t0) / 1000;
       trainer.plannedSteps = Math.max(trainer.step + 1, trainer.step + Math.floor((left * 0.85) / per));
     }

@@ -10,6 +10,7 @@ import { MultimodalModel } from '../model/multimodal.js';
 import type { Tokenizers } from '../model/sequence.js';
 import { AdamW, clipGradNorm, cosineLr, noGrad, Rng, tidy } from '../tensor/index.js';
 import { makeBatch, packBatch } from './batch.js';
+import { BucketBatcher, type BucketState } from './buckets.js';
 import { type CacheCursor, CacheSource } from './cache.js';
 import { type TrainConfig, trainConfig } from './config.js';
 import { Mixture, type MixtureState } from './mixture.js';
@@ -35,6 +36,8 @@ interface SavedState {
   dropRng: { state: number; spare: number | null };
   /** When training streams a token cache: its path and cursor. */
   cache?: { path: string; cursor: CacheCursor };
+  /** With a token budget per batch (config.batchTokens > 0): the bucketing pool's state. */
+  buckets?: BucketState;
 }
 
 export class Trainer {
@@ -43,6 +46,8 @@ export class Trainer {
   private readonly dropRng: Rng;
   /** Set by useCache: batches come from a token cache instead of the mixture. */
   private cache: CacheSource | null = null;
+  /** Set when config.batchTokens > 0: length-bucketed batches under a token budget. */
+  private readonly buckets: BucketBatcher | null;
 
   private constructor(
     readonly config: Readonly<TrainConfig>,
@@ -53,6 +58,17 @@ export class Trainer {
   ) {
     this.plannedSteps = config.steps;
     this.dropRng = new Rng(config.seed * 7919 + 1);
+    this.buckets =
+      config.batchTokens > 0
+        ? new BucketBatcher(
+            mixture,
+            this.dropRng,
+            tok,
+            model.config.blockSize,
+            model.config.condDropout,
+            config.batchTokens,
+          )
+        : null;
   }
 
   /** A fresh run: trains the tokenizers, builds the model from the preset sized to them. */
@@ -92,6 +108,7 @@ export class Trainer {
     t.plannedSteps = s.plannedSteps;
     t.mixture.setState(s.mixture);
     t.dropRng.setState(s.dropRng);
+    if (s.buckets) t.buckets?.setState(s.buckets);
     if (s.cache) {
       t.useCache(s.cache.path);
       t.cache!.setCursor(s.cache.cursor);
@@ -106,6 +123,7 @@ export class Trainer {
       mixture: this.mixture.getState(),
       dropRng: this.dropRng.getState(),
       ...(this.cache ? { cache: { path: this.cache.path, cursor: { ...this.cache.cursor } } } : {}),
+      ...(this.buckets ? { buckets: this.buckets.getState() } : {}),
     };
     saveModel(dir, this.model, this.tok, {
       optimizer: this.optimizer,
@@ -125,13 +143,15 @@ export class Trainer {
           this.tok,
           this.model.config.blockSize,
         )
-      : makeBatch(
-          Array.from({ length: c.batchSize }, () => this.mixture.next()),
-          this.tok,
-          this.model.config.blockSize,
-          this.model.config.condDropout,
-          this.dropRng,
-        );
+      : this.buckets
+        ? this.buckets.next()
+        : makeBatch(
+            Array.from({ length: c.batchSize }, () => this.mixture.next()),
+            this.tok,
+            this.model.config.blockSize,
+            this.model.config.condDropout,
+            this.dropRng,
+          );
     const lr = cosineLr(this.step, this.plannedSteps, c.lr, c.warmup);
     const r = tidy(() => {
       this.model.params.zeroGrad();

@@ -58,3 +58,34 @@ test('bad input gets a clear error', () => {
   const e5 = run('generate', 'a red circle', '--model', join(dir, 'nomodel'));
   assert.match(e5.stderr, /config\.json not found.*HINT/);
 });
+
+test('chat: a piped dialogue saves each image and the session; undo, errors and restore work', () => {
+  const out = join(dir, 'chat');
+  const script = [
+    'draw a large red circle at the top left on a white background',
+    '/draw make the circle blue',
+    '/undo',
+    '/frobnicate',
+    '/image not-a-file.png',
+    '/ask what color is the circle?',
+    '/history',
+    '/quit',
+  ].join('\n');
+  const r = spawnSync(process.execPath, [cli, 'chat', '-o', out], { input: script, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /turn 1 "draw a large red circle[^\n]*-> \S*turn-1\.png/);
+  assert.match(r.stdout, /back at turn 1/);
+  assert.match(r.stdout, /error: unknown command \/frobnicate/);
+  assert.match(r.stdout, /error: not-a-file\.png: cannot read/);
+  assert.match(r.stdout, /turn 3 "what color is the circle\?"/);
+  assert.equal(readPng(join(out, 'turn-1.png')).width, 64);
+  // Restored from session.json it continues after turn 3, on the same branch.
+  const again = spawnSync(process.execPath, [cli, 'chat', '-o', out, '--session', join(out, 'session.json')], {
+    input: '/history\n/draw make the circle green\n',
+    encoding: 'utf8',
+  });
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /restored, at turn 3/);
+  assert.match(again.stdout, /turn 4 "make the circle green" -> \S*turn-4\.png/);
+  assert.doesNotMatch(again.stdout, /turn 2 "make the circle blue"/, 'the undone turn is not on the path');
+});

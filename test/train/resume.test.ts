@@ -45,3 +45,17 @@ test('interrupted after the step-3 checkpoint and resumed: the same 6 losses as 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('length-bucketed batches under a token budget: a resumed run repeats the losses', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-resume-'));
+  try {
+    const bucketed = trainConfig({ ...config, batchTokens: 512 }, 'tiny');
+    const full = runTraining({ out: join(dir, 'a'), config: bucketed, quiet: true });
+    assert.equal(full.losses.length, 6);
+    const first = runTraining({ out: join(dir, 'b'), config: bucketed, quiet: true, stopAfter: 5 });
+    const rest = runTraining({ out: join(dir, 'b'), resume: join(dir, 'b'), quiet: true }); // mid-pool, step 3
+    assert.deepEqual([...first.losses.slice(0, 3), ...rest.losses], full.losses);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -6,13 +6,14 @@ import type { Command } from 'commander';
 import type { TaskKind } from '../../data/index.js';
 import { evaluate, METRIC_KEYS, type Metrics } from '../../eval/evaluate.js';
 import { trainConfig } from '../../train/config.js';
-import { DEFAULT_MIXTURE, GENERATION_TASKS, heldoutItems, UNDERSTANDING_TASKS } from '../../train/mixture.js';
+import { GENERATION_TASKS, heldoutItems, UNDERSTANDING_TASKS } from '../../train/mixture.js';
 import { runTraining } from '../../train/run.js';
 import { intOption } from '../options.js';
 import { parseSets } from './train.js';
 
-const pick = (tasks: readonly TaskKind[]) =>
-  Object.fromEntries(tasks.map((t) => [t, DEFAULT_MIXTURE[t] ?? 0]).filter(([, w]) => (w as number) > 0));
+/** The preset mixture's weights of these tasks. */
+const pick = (mixture: Readonly<Partial<Record<TaskKind, number>>>, tasks: readonly TaskKind[]) =>
+  Object.fromEntries(tasks.map((t) => [t, mixture[t] ?? 0]).filter(([, w]) => (w as number) > 0));
 
 export function registerAblate(program: Command): void {
   program
@@ -25,8 +26,9 @@ export function registerAblate(program: Command): void {
     .option('--set <key=value...>', 'override train config keys', [])
     .action((o: { config: string; steps: number; n: number; out: string; set: string[] }) => {
       const { steps } = o;
-      const gen = pick(GENERATION_TASKS);
-      const und = pick(UNDERSTANDING_TASKS);
+      const mixture = trainConfig(parseSets(o.set), o.config).mixture;
+      const gen = pick(mixture, GENERATION_TASKS);
+      const und = pick(mixture, UNDERSTANDING_TASKS);
       const sum = (m: object) => Object.values(m).reduce((a: number, b) => a + (b as number), 0);
       const share = sum(gen) / (sum(gen) + sum(und));
       const runs = [

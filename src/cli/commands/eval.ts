@@ -1,6 +1,7 @@
 // `tessera eval`: held-out items judged by the verifier; with --json the last line is one JSON object.
 import type { Command } from 'commander';
 import type { TaskKind } from '../../data/index.js';
+import { evaluateDialogue } from '../../eval/dialogue.js';
 import { type EvalResult, evaluate } from '../../eval/evaluate.js';
 import { defaultModelDir, loadModel } from '../../model/checkpoint.js';
 import { DEFAULT_MIXTURE, heldoutItems } from '../../train/mixture.js';
@@ -34,5 +35,31 @@ export function registerEval(program: Command): void {
       const r = evaluate(model, tok, items, { guidance: o.guidance });
       printMetrics(r);
       if (o.json) console.log(JSON.stringify(r.metrics));
+    });
+}
+
+export function registerEvalDialogue(program: Command): void {
+  program
+    .command('eval-dialogue')
+    .description('closed-loop dialogue evaluation on held-out scenes: 5-turn chains, identity, plans, imagine')
+    .option('--checkpoint <dir>', 'checkpoint directory (default: the shipped model)', defaultModelDir())
+    .option('--n <n>', 'chains, compound items and imagine items each', intOption('n', 1), 20)
+    .option('--turns <n>', 'turns per edit chain', intOption('turns', 1, 12), 5)
+    .option('--json', 'print one JSON object of all metrics as the last line')
+    .action((o: { checkpoint: string; n: number; turns: number; json?: boolean }) => {
+      const engine = loadModel(o.checkpoint);
+      const t0 = performance.now();
+      const m = evaluateDialogue(engine, {
+        n: o.n,
+        chainLength: o.turns,
+        onItem: (what, i) => process.stderr.isTTY && process.stderr.write(`\r${what} ${i + 1}/${o.n}\x1b[K`),
+      });
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+      for (const [k, v] of Object.entries(m))
+        console.log(`${k.padEnd(28)} ${v === null ? '   n/a' : v.toFixed(3).padStart(6)}`);
+      console.error(
+        `${o.n} chains of ${o.turns} turns, ${o.n} compound and ${o.n} imagine items in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
+      if (o.json) console.log(JSON.stringify(m));
     });
 }

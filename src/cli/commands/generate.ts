@@ -9,6 +9,7 @@ import { editImage, generateImages } from '../../infer/generate.js';
 import { defaultModelDir, loadModel } from '../../model/checkpoint.js';
 import { readImageFile } from '../../tokenizers/index.js';
 import { intOption, nonNegativeOption } from '../options.js';
+import { streamProgress } from '../progress.js';
 
 export function registerGenerate(program: Command): void {
   program
@@ -33,6 +34,7 @@ export function registerGenerate(program: Command): void {
           guidance: o.guidance,
           temperature: o.temperature,
           seed: o.seed,
+          onProgress: streamProgress(`drawing ${o.n}`),
         });
         const ms = performance.now() - t0;
         mkdirSync(o.out, { recursive: true });
@@ -61,6 +63,7 @@ export function registerGenerate(program: Command): void {
       const t0 = performance.now();
       const [out] = editImage(model, tok, { width: size, height: size, data: pixels }, instruction, {
         seed: o.seed,
+        onProgress: streamProgress('editing'),
       });
       mkdirSync(dirname(o.out), { recursive: true });
       writePng(o.out, out);

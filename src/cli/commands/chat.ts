@@ -1,0 +1,185 @@
+// `tessera chat`: a terminal multi-turn session over the sessions API (src/infer/session.ts). Each line is
+// a turn (the model answers in text, draws, or both); every image is saved as OUT/turn-N.png and shown as
+// its path; the session is saved to OUT/session.json after every turn, so quitting loses nothing and
+// `--session FILE` picks it up again. Commands start with "/" (see HELP). Reads stdin, so a script can pipe
+// a whole dialogue in. A bad command or input prints an error and leaves the session as it was.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { type RgbImage, writePng } from '../../data/index.js';
+import { executePlan, planSteps } from '../../infer/plan.js';
+import { type Engine, Session, type Turn, type TurnInput, type TurnOptions } from '../../infer/session.js';
+import { defaultModelDir, loadModel } from '../../model/checkpoint.js';
+import { readImageFile } from '../../tokenizers/index.js';
+import { nonNegativeOption } from '../options.js';
+import { streamProgress } from '../progress.js';
+
+const HELP = `commands:
+  TEXT              a turn: the model answers in text or draws (the last image is the context)
+  /image FILE.png   attach an image to your next turn (square PNG; other sizes are box-filtered)
+  /draw TEXT        a turn where the model must draw
+  /ask TEXT         a turn where the model must answer in text
+  /plan TEXT        the model writes a step plan for a compound instruction, then does it turn by turn
+  /undo             go back one turn (the next turn replaces it; the old one stays in the history)
+  /branch N         continue from turn N (0 = from the start)
+  /history          the turns from the start to now
+  /save FILE        write the session as JSON (it is also saved to OUT/session.json after every turn)
+  /help, /quit`;
+
+export function registerChat(program: Command): void {
+  program
+    .command('chat')
+    .description('a multi-turn session in the terminal: text and images, undo, branches, plans')
+    .option('--model <dir>', 'model checkpoint (default: the shipped model)')
+    .option('-o, --out <dir>', 'folder for the images and session.json', 'chat-out')
+    .option('--session <file>', 'continue a saved session (JSON from /save or OUT/session.json)')
+    .option('--image <file>', 'start with this image attached to the first turn')
+    .option('--guidance <s>', 'classifier-free guidance scale for images', nonNegativeOption('guidance'), 3)
+    .action(async (o: { model?: string; out: string; session?: string; image?: string; guidance: number }) => {
+      const engine: Engine = loadModel(o.model ?? defaultModelDir());
+      mkdirSync(o.out, { recursive: true });
+      const session = o.session
+        ? Session.fromJSON(JSON.parse(readFileSync(o.session, 'utf8')), o.session)
+        : new Session();
+      const chat = new Chat(engine, session, o.out, { guidance: o.guidance });
+      if (o.image) chat.attach(o.image);
+      console.log(
+        `session ${session.id}${o.session ? ` (restored, at turn ${session.head ?? 0})` : ''}; /help for commands`,
+      );
+      const rl = createInterface({ input: process.stdin, terminal: false });
+      for await (const line of rl) {
+        if (line.trim() === '') continue;
+        if (!process.stdin.isTTY) console.log(`> ${line}`);
+        try {
+          if (!chat.run(line.trim())) break;
+        } catch (e) {
+          console.log(`error: ${(e as Error).message}`);
+        }
+      }
+      rl.close();
+    });
+}
+
+class Chat {
+  private attached: RgbImage | null = null;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly session: Session,
+    private readonly out: string,
+    private readonly opts: TurnOptions,
+  ) {}
+
+  attach(file: string): void {
+    const size = this.engine.tok.image.imageSize;
+    const { pixels, note } = readImageFile(file, size);
+    if (note) console.log(note);
+    this.attached = { width: size, height: size, data: pixels };
+    console.log(`attached ${file} to the next turn`);
+  }
+
+  /** Runs one line; false to quit. */
+  run(line: string): boolean {
+    const [cmd, ...rest] = line.startsWith('/') ? line.split(/\s+/) : ['', line];
+    const arg = line.startsWith('/') ? line.slice(cmd.length).trim() : line;
+    const need = (what: string) => {
+      if (arg === '') throw new Error(`${cmd} needs ${what}`);
+      return arg;
+    };
+    switch (cmd) {
+      case '':
+        this.turn({ text: arg }, 'auto');
+        return true;
+      case '/draw':
+        this.turn({ text: need('a prompt') }, 'image');
+        return true;
+      case '/ask':
+        this.turn({ text: need('a question') }, 'text');
+        return true;
+      case '/image':
+        this.attach(need('a PNG file'));
+        return true;
+      case '/plan':
+        this.plan(need('an instruction'));
+        return true;
+      case '/undo': {
+        const head = this.session.undo();
+        console.log(head === null ? 'back at the start' : `back at turn ${head}`);
+        this.save();
+        return true;
+      }
+      case '/branch': {
+        const n = Number(need('a turn number'));
+        if (!Number.isInteger(n) || n < 0) throw new Error(`/branch needs a turn number, got "${rest.join(' ')}"`);
+        this.session.branch(n === 0 ? null : n);
+        console.log(n === 0 ? 'continuing from the start' : `continuing from turn ${n}`);
+        this.save();
+        return true;
+      }
+      case '/history':
+        for (const t of this.session.path()) this.show(t);
+        if (this.session.head === null) console.log('(no turns yet)');
+        return true;
+      case '/save':
+        writeFileSync(need('a file name'), JSON.stringify(this.session.toJSON()));
+        console.log(`saved ${arg}`);
+        return true;
+      case '/help':
+        console.log(HELP);
+        return true;
+      case '/quit':
+      case '/exit':
+        return false;
+      default:
+        throw new Error(`unknown command ${cmd}; /help lists them`);
+    }
+  }
+
+  private turn(input: TurnInput, mode: TurnOptions['mode']): Turn {
+    const withImage: TurnInput = this.attached ? { ...input, image: this.attached } : input;
+    const t0 = performance.now();
+    const t = this.session.addTurn(this.engine, withImage, {
+      ...this.opts,
+      mode,
+      onProgress: streamProgress(`turn ${this.session.allTurns.length + 1}`),
+    });
+    this.attached = null;
+    this.show(t, performance.now() - t0);
+    this.save();
+    return t;
+  }
+
+  private plan(instruction: string): void {
+    const image = this.attached ?? this.session.lastImage();
+    if (!image) throw new Error('/plan edits an image: attach one with /image or draw one first');
+    const { steps, text } = planSteps(this.engine, image, instruction);
+    if (steps.length === 0) throw new Error(`the model wrote no step plan (it wrote: "${text}")`);
+    console.log(`plan:\n${steps.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}`);
+    this.attached = null;
+    executePlan(this.engine, image, steps, {
+      ...this.opts,
+      session: this.session,
+      onStep: (i, s) => console.log(`step ${i + 1}/${steps.length}: ${s}`),
+    }).turns.forEach((t) => {
+      this.show(t);
+    });
+    this.save();
+  }
+
+  private show(t: Turn, ms?: number): void {
+    const said = t.input.text ? ` "${t.input.text}"` : '';
+    const parts = t.output.map((x) => {
+      if (x.kind === 'text') return x.text;
+      const path = join(this.out, `turn-${t.id}.png`);
+      writePng(path, x.image);
+      return path;
+    });
+    const time = ms === undefined ? '' : ` (${ms.toFixed(0)} ms)`;
+    console.log(`turn ${t.id}${said}${t.input.image ? ' +image' : ''} -> ${parts.join(' | ') || '(nothing)'}${time}`);
+  }
+
+  private save(): void {
+    writeFileSync(join(this.out, 'session.json'), JSON.stringify(this.session.toJSON()));
+  }
+}

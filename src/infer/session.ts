@@ -1,0 +1,341 @@
+// Multi-turn sessions: a tree of turns (each turn a user input and the model's reply), a head that says
+// which turn the next one follows, branching and undo by moving the head, and a JSON form (images as PNG,
+// base64) that restores exactly. The library API that `tessera chat` and the server use.
+//
+// Context: the model sees the path from the first turn to the head, in the one sequence format, then the
+// new input. When that does not fit the block, the oldest turns are dropped and the newest image among
+// them is carried into the first kept turn as a user image, so an edit always sees the picture it edits
+// (the same shape as the chains and single edits the model was trained on).
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  decodePng,
+  encodePng,
+  modelImage,
+  modelText,
+  type RgbImage,
+  type Segment,
+  type TaskItem,
+  userImage,
+  userText,
+} from '../data/index.js';
+import type { MultimodalModel } from '../model/multimodal.js';
+import { buildSequence, specialIds, type Tokenizers } from '../model/sequence.js';
+import { Rng } from '../tensor/index.js';
+import { type Prompt, type SampleOptions, sampleTurn } from './sample.js';
+
+export interface Engine {
+  model: MultimodalModel;
+  tok: Tokenizers;
+}
+
+export interface TurnInput {
+  text?: string;
+  image?: RgbImage;
+}
+
+export type TurnOutput = { kind: 'text'; text: string } | { kind: 'image'; image: RgbImage };
+
+export interface Turn {
+  id: number;
+  /** The turn this one follows (null: the first turn of its branch from the start). */
+  parent: number | null;
+  input: TurnInput;
+  output: TurnOutput[];
+}
+
+export interface TurnOptions {
+  /** 'auto': the model decides (text, image or both); 'image': it must draw; 'text': it must answer in text. */
+  mode?: 'auto' | 'image' | 'text';
+  /** Guidance scale for image codes. Default 3. */
+  guidance?: number;
+  /** 0 = greedy (default). */
+  temperature?: number;
+  onProgress?: SampleOptions['onProgress'];
+}
+
+export class UnknownSessionError extends Error {}
+export class UnknownTurnError extends Error {}
+
+const SESSION_FORMAT = 'tessera-session';
+const SESSION_VERSION = 1;
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export class Session {
+  private readonly turns = new Map<number, Turn>();
+  private nextId = 1;
+  /** The turn the next one follows (null = the start). */
+  head: number | null = null;
+
+  constructor(
+    readonly id: string = randomUUID(),
+    readonly seed = 0,
+  ) {
+    if (!ID_PATTERN.test(id)) throw new Error(`session id "${id}" must be 1-64 letters, digits, "-" or "_"`);
+  }
+
+  /** Every turn of every branch, in creation order. */
+  get allTurns(): Turn[] {
+    return [...this.turns.values()];
+  }
+
+  turn(id: number): Turn {
+    const t = this.turns.get(id);
+    if (!t)
+      throw new UnknownTurnError(
+        `session ${this.id} has no turn ${id} (turns: ${[...this.turns.keys()].join(', ') || 'none'})`,
+      );
+    return t;
+  }
+
+  /** The turns from the first to `id` (default: the head). */
+  path(id: number | null = this.head): Turn[] {
+    const out: Turn[] = [];
+    for (let t = id === null ? null : this.turn(id); t; t = t.parent === null ? null : this.turn(t.parent))
+      out.unshift(t);
+    return out;
+  }
+
+  /** The newest image on the path to the head (the model's or the user's), or null. */
+  lastImage(): RgbImage | null {
+    return latestImage(this.path());
+  }
+
+  /** Continue from an earlier turn (null = from the start): the next turn becomes its child. */
+  branch(from: number | null): void {
+    if (from !== null) this.turn(from);
+    this.head = from;
+  }
+
+  /** Moves the head back one turn; returns the new head (null = the start). */
+  undo(): number | null {
+    if (this.head === null) throw new Error('nothing to undo: the session is at its start');
+    this.head = this.turn(this.head).parent;
+    return this.head;
+  }
+
+  /** Adds a turn after the head: the model answers `input` with the path as context. */
+  addTurn(engine: Engine, input: TurnInput, o: TurnOptions = {}): Turn {
+    checkInput(engine, input);
+    const mode = o.mode ?? 'auto';
+    const { cond, uncond } = contextPrompts(engine, this.path(), input, mode);
+    const gen = sampleTurn(engine.model, engine.tok, cond, uncond, {
+      guidance: o.guidance ?? 3,
+      temperature: o.temperature ?? 0,
+      rng: new Rng(this.seed * 100003 + this.nextId),
+      onImage: mode === 'text' ? 'forbid' : 'draw',
+      maxImages: mode === 'image' ? 1 : undefined,
+      onProgress: o.onProgress,
+    });
+    const size = engine.tok.image.imageSize;
+    const output: TurnOutput[] = gen.segments.map((s) =>
+      s.kind === 'text'
+        ? { kind: 'text', text: s.text }
+        : { kind: 'image', image: { width: size, height: size, data: engine.tok.image.decode([s.codes])[0] } },
+    );
+    return this.record(input, output);
+  }
+
+  /** Records a turn whose reply was made elsewhere (a restored turn, or a step run by a caller). */
+  record(input: TurnInput, output: TurnOutput[]): Turn {
+    const t: Turn = { id: this.nextId++, parent: this.head, input, output };
+    this.turns.set(t.id, t);
+    this.head = t.id;
+    return t;
+  }
+
+  toJSON(): SessionJson {
+    const png = (img: RgbImage) => encodePng(img).toString('base64');
+    return {
+      format: SESSION_FORMAT,
+      version: SESSION_VERSION,
+      id: this.id,
+      seed: this.seed,
+      head: this.head,
+      turns: this.allTurns.map((t) => ({
+        id: t.id,
+        parent: t.parent,
+        input: { text: t.input.text, image: t.input.image ? png(t.input.image) : undefined },
+        output: t.output.map((o) => (o.kind === 'text' ? o : { kind: 'image' as const, image: png(o.image) })),
+      })),
+    };
+  }
+
+  /** Restores a session from toJSON()'s object; every field is checked and a bad one named. */
+  static fromJSON(json: unknown, where = 'session'): Session {
+    const fail = (msg: string): never => {
+      throw new Error(`${where}: ${msg}`);
+    };
+    const j = json as Partial<SessionJson> | null;
+    if (!j || typeof j !== 'object') return fail('not a JSON object');
+    if (j.format !== SESSION_FORMAT) fail(`format is ${JSON.stringify(j.format)}, expected "${SESSION_FORMAT}"`);
+    if (j.version !== SESSION_VERSION)
+      fail(`version ${j.version} is not supported (this build reads ${SESSION_VERSION})`);
+    if (typeof j.id !== 'string' || !ID_PATTERN.test(j.id)) fail(`bad id ${JSON.stringify(j.id)}`);
+    if (!Number.isInteger(j.seed)) fail('seed must be an integer');
+    if (!Array.isArray(j.turns)) return fail('turns must be an array');
+    const s = new Session(j.id!, j.seed!);
+    const image = (b64: unknown, at: string): RgbImage => {
+      if (typeof b64 !== 'string') return fail(`${at}: image must be a base64 PNG string`);
+      try {
+        const rgba = decodePng(Buffer.from(b64, 'base64'));
+        const data = new Uint8Array(rgba.width * rgba.height * 3);
+        for (let i = 0; i < rgba.width * rgba.height; i++) data.set(rgba.data.subarray(i * 4, i * 4 + 3), i * 3);
+        return { width: rgba.width, height: rgba.height, data };
+      } catch (e) {
+        return fail(`${at}: image is not a readable PNG (${(e as Error).message})`);
+      }
+    };
+    for (const [k, t] of j.turns.entries()) {
+      const at = `turns[${k}]`;
+      if (!t || typeof t !== 'object') fail(`${at} is not an object`);
+      if (!Number.isInteger(t.id) || t.id < 1 || s.turns.has(t.id)) fail(`${at}.id must be a new integer >= 1`);
+      if (t.parent !== null && !s.turns.has(t.parent))
+        fail(`${at}.parent ${t.parent} is not an earlier turn of the session`);
+      if (!t.input || typeof t.input !== 'object') fail(`${at}.input must be an object`);
+      if (t.input.text !== undefined && typeof t.input.text !== 'string') fail(`${at}.input.text must be a string`);
+      if (!Array.isArray(t.output)) fail(`${at}.output must be an array`);
+      const turn: Turn = {
+        id: t.id,
+        parent: t.parent,
+        input: {
+          ...(t.input.text !== undefined ? { text: t.input.text } : {}),
+          ...(t.input.image !== undefined ? { image: image(t.input.image, `${at}.input.image`) } : {}),
+        },
+        output: t.output.map((o, i): TurnOutput => {
+          if (o?.kind === 'text' && typeof o.text === 'string') return { kind: 'text', text: o.text };
+          if (o?.kind === 'image') return { kind: 'image', image: image(o.image, `${at}.output[${i}]`) };
+          return fail(`${at}.output[${i}] must be {kind: "text", text} or {kind: "image", image}`);
+        }),
+      };
+      s.turns.set(turn.id, turn);
+      s.nextId = Math.max(s.nextId, turn.id + 1);
+    }
+    if (j.head !== null && !s.turns.has(j.head as number)) fail(`head ${j.head} is not a turn of the session`);
+    s.head = j.head ?? null;
+    return s;
+  }
+}
+
+export interface SessionJson {
+  format: typeof SESSION_FORMAT;
+  version: number;
+  id: string;
+  seed: number;
+  head: number | null;
+  turns: {
+    id: number;
+    parent: number | null;
+    input: { text?: string; image?: string };
+    output: ({ kind: 'text'; text: string } | { kind: 'image'; image: string })[];
+  }[];
+}
+
+/** Sessions by id, kept in memory and, with a folder, saved there as ID.json (atomic write). */
+export class SessionStore {
+  private readonly live = new Map<string, Session>();
+
+  constructor(private readonly dir: string | null = null) {
+    if (dir) mkdirSync(dir, { recursive: true });
+  }
+
+  create(seed = 0): Session {
+    const s = new Session(randomUUID(), seed);
+    this.live.set(s.id, s);
+    this.save(s);
+    return s;
+  }
+
+  get(id: string): Session {
+    const s = this.live.get(id) ?? this.load(id);
+    if (!s)
+      throw new UnknownSessionError(
+        `unknown session "${id}"; HINT: create one first (sessions are ${this.dir ? `kept in ${this.dir}` : 'kept in memory only'})`,
+      );
+    return s;
+  }
+
+  has(id: string): boolean {
+    return this.live.has(id) || (this.dir !== null && ID_PATTERN.test(id) && existsSync(this.file(id)));
+  }
+
+  /** Writes the session to the store's folder (no-op without one). */
+  save(s: Session): void {
+    if (!this.dir) return;
+    const tmp = `${this.file(s.id)}.tmp`;
+    writeFileSync(tmp, JSON.stringify(s.toJSON()));
+    renameSync(tmp, this.file(s.id));
+  }
+
+  private file(id: string): string {
+    return join(this.dir!, `${id}.json`);
+  }
+
+  private load(id: string): Session | null {
+    if (!this.dir || !ID_PATTERN.test(id) || !existsSync(this.file(id))) return null;
+    const s = Session.fromJSON(JSON.parse(readFileSync(this.file(id), 'utf8')), this.file(id));
+    this.live.set(id, s);
+    return s;
+  }
+}
+
+function checkInput(engine: Engine, input: TurnInput): void {
+  const text = input.text?.trim() ?? '';
+  if (text === '' && !input.image) throw new Error('a turn needs text, an image, or both; got neither');
+  const size = engine.tok.image.imageSize;
+  const img = input.image;
+  if (img && (img.width !== size || img.height !== size || img.data.length !== size * size * 3))
+    throw new Error(`the image is ${img.width}x${img.height}, the model works on ${size}x${size} RGB images`);
+}
+
+function turnSegments(t: { input: TurnInput; output: TurnOutput[] }): Segment[] {
+  const segs: Segment[] = [];
+  if (t.input.image) segs.push(userImage({ pixels: t.input.image }));
+  if (t.input.text !== undefined && t.input.text.trim() !== '') segs.push(userText(t.input.text));
+  for (const o of t.output) segs.push(o.kind === 'text' ? modelText(o.text) : modelImage({ pixels: o.image }));
+  return segs;
+}
+
+/** The prompts for the next model turn (conditional, and with every user text dropped for guidance). */
+export function contextPrompts(
+  engine: Engine,
+  path: readonly Turn[],
+  input: TurnInput,
+  mode: TurnOptions['mode'] = 'auto',
+): { cond: Prompt; uncond: Prompt } {
+  const { tok, model } = engine;
+  const sp = specialIds(tok);
+  const g2 = tok.image.grid ** 2;
+  const reserve = mode === 'text' ? 48 : g2 + 4;
+  const tail = mode === 'image' ? [sp.model, sp.image] : [sp.model];
+  for (let from = 0; from <= path.length; from++) {
+    const kept = path.slice(from);
+    const segs: Segment[] = [];
+    const carried = latestImage(path.slice(0, from));
+    const first = kept[0] ?? { input, output: [] };
+    if (carried && !first.input.image) segs.push(userImage({ pixels: carried }));
+    for (const t of kept) segs.push(...turnSegments(t));
+    segs.push(...turnSegments({ input, output: [] }));
+    const item: TaskItem = { id: 'session', task: 'chain', split: 'train', segments: segs };
+    const make = (dropText: boolean): Prompt => {
+      const b = buildSequence(item, tok, { dropText });
+      return { ids: Int32Array.from([...b.ids, ...tail]), pos2d: Int32Array.from([...b.pos2d, ...tail.map(() => -1)]) };
+    };
+    const cond = make(false);
+    if (cond.ids.length + reserve <= model.config.blockSize) return { cond, uncond: make(true) };
+  }
+  throw new Error(
+    `the input alone does not fit the model's context of ${model.config.blockSize} tokens; shorten the text`,
+  );
+}
+
+function latestImage(turns: readonly Turn[]): RgbImage | null {
+  for (let k = turns.length - 1; k >= 0; k--) {
+    const t = turns[k];
+    const imgs = t.output.filter((o) => o.kind === 'image');
+    if (imgs.length) return (imgs[imgs.length - 1] as { image: RgbImage }).image;
+    if (t.input.image) return t.input.image;
+  }
+  return null;
+}

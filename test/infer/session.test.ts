@@ -1,0 +1,149 @@
+// Sessions: turns with text, image or both; undo and branches as a tree; the JSON form restores the same
+// session (and a damaged one is refused naming the field); unknown sessions and turns are clear errors;
+// the context always fits the block and keeps the picture being edited; sampling streams progress.
+// Decomposition: plans parse, and executing a plan makes one edit turn per step.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { makeWorldItem } from '../../src/data/index.js';
+import { executePlan, parsePlan } from '../../src/infer/plan.js';
+import type { Progress } from '../../src/infer/sample.js';
+import { contextPrompts, type Engine, Session, SessionStore, UnknownSessionError } from '../../src/infer/session.js';
+import { modelConfig } from '../../src/model/config.js';
+import { MultimodalModel } from '../../src/model/multimodal.js';
+import { specialIds } from '../../src/model/sequence.js';
+import { testTokenizers } from '../helpers/model.js';
+
+const tok = testTokenizers();
+const engine: Engine = {
+  tok,
+  model: new MultimodalModel(
+    modelConfig(
+      { textVocabSize: tok.text.vocabSize, imageCodebookSize: tok.image.codebookSize, blockSize: 384 },
+      'tiny',
+    ),
+    tok.image,
+  ),
+};
+const picture = makeWorldItem('edit', 'train', 3, 0).segments[0].image!.pixels;
+
+test('turns, undo and branches form a tree; the head decides what the next turn follows', () => {
+  const s = new Session('test-1', 7);
+  const a = s.addTurn(engine, { text: 'draw a red circle at the center' }, { mode: 'image' });
+  assert.equal(a.output.length, 1);
+  assert.equal(a.output[0].kind, 'image');
+  const b = s.addTurn(engine, { text: 'make it blue' }, { mode: 'image' });
+  assert.equal(b.parent, a.id);
+  const c = s.addTurn(engine, { image: picture, text: 'what color is the circle?' }, { mode: 'text' });
+  assert.ok(
+    c.output.every((o) => o.kind === 'text'),
+    'text mode never draws',
+  );
+  assert.deepEqual(
+    s.path().map((t) => t.id),
+    [a.id, b.id, c.id],
+  );
+  assert.equal(s.undo(), b.id);
+  const c2 = s.addTurn(engine, { text: 'make it green' }, { mode: 'image' });
+  assert.equal(c2.parent, b.id, 'after undo the new turn replaces the undone one');
+  s.branch(a.id);
+  const b2 = s.addTurn(engine, { text: 'make it yellow' }, { mode: 'image' });
+  assert.deepEqual(
+    s.path().map((t) => t.id),
+    [a.id, b2.id],
+  );
+  assert.equal(s.allTurns.length, 5, 'undone and branched-from turns stay in the history');
+  assert.throws(() => s.branch(99), /has no turn 99/);
+  s.branch(null);
+  assert.throws(() => s.undo(), /nothing to undo/);
+  assert.throws(() => s.addTurn(engine, { text: '   ' }), /needs text, an image, or both/);
+  assert.throws(
+    () => s.addTurn(engine, { image: { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3) } }),
+    /32x32, the model works on 64x64/,
+  );
+});
+
+test('a session round-trips through JSON and a damaged one is refused naming the field', () => {
+  const s = new Session('test-2', 3);
+  s.addTurn(engine, { image: picture, text: 'make the circle blue' }, { mode: 'image' });
+  s.addTurn(engine, { text: 'what is at the center?' }, { mode: 'text' });
+  s.undo();
+  const json = JSON.parse(JSON.stringify(s.toJSON()));
+  const r = Session.fromJSON(json);
+  assert.equal(r.head, s.head);
+  assert.deepEqual(r.toJSON(), s.toJSON());
+  // The restored session continues exactly as the original would (same seed, same next turn id).
+  const next = (x: Session) => x.addTurn(engine, { text: 'make it red' }, { mode: 'image', temperature: 0.8 });
+  assert.deepEqual(next(r), next(s));
+  assert.throws(() => Session.fromJSON({ ...json, format: 'other' }), /format is "other"/);
+  assert.throws(() => Session.fromJSON({ ...json, head: 42 }), /head 42 is not a turn/);
+  const badImage = structuredClone(json);
+  badImage.turns[0].input.image = 'bm90IGEgcG5n';
+  assert.throws(() => Session.fromJSON(badImage), /turns\[0\]\.input\.image: image is not a readable PNG/);
+  const orphan = structuredClone(json);
+  orphan.turns[1].parent = 9;
+  assert.throws(() => Session.fromJSON(orphan), /turns\[1\]\.parent 9 is not an earlier turn/);
+});
+
+test('a store finds sessions by id, on disk too, and an unknown id is a clear error', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-sessions-'));
+  try {
+    const store = new SessionStore(dir);
+    const s = store.create(1);
+    s.addTurn(engine, { image: picture, text: 'describe the image.' }, { mode: 'text' });
+    store.save(s);
+    const again = new SessionStore(dir).get(s.id);
+    assert.deepEqual(again.toJSON(), s.toJSON());
+    assert.throws(() => store.get('no-such-session'), UnknownSessionError);
+    assert.throws(() => store.get('../etc/passwd'), /unknown session/);
+    assert.equal(store.has('../etc/passwd'), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a long dialogue keeps within the block and keeps the picture it edits', () => {
+  const s = new Session('test-3');
+  for (let i = 0; i < 8; i++)
+    s.record({ text: `make the circle color number ${i} please` }, [{ kind: 'image', image: picture }]);
+  const { cond, uncond } = contextPrompts(engine, s.path(), { text: 'make it red' }, 'image');
+  const sp = specialIds(tok);
+  assert.ok(cond.ids.length + 64 <= engine.model.config.blockSize);
+  assert.equal(cond.ids[1], sp.image, 'the first kept turn opens with the carried image');
+  assert.deepEqual([...cond.ids.slice(-2)], [sp.model, sp.image]);
+  assert.ok(uncond.ids.length < cond.ids.length, 'the unconditional prompt drops the user text');
+  assert.throws(
+    () => contextPrompts(engine, [], { text: 'very long '.repeat(400) }, 'image'),
+    /does not fit the model's context/,
+  );
+});
+
+test('sampling streams progress: one event per image code', () => {
+  const events: Progress[] = [];
+  new Session('test-4').addTurn(
+    engine,
+    { text: 'draw a blue square' },
+    { mode: 'image', onProgress: (p) => events.push(p) },
+  );
+  const image = events.filter((e) => e.kind === 'image');
+  assert.equal(image.length, 64);
+  assert.deepEqual(image[63], { kind: 'image', done: 64, total: 64 });
+});
+
+test('plans parse from numbered lines, and executing one makes an edit turn per step', () => {
+  assert.deepEqual(parsePlan('1. make the circle red\n2. move it to the center\n'), [
+    'make the circle red',
+    'move it to the center',
+  ]);
+  assert.deepEqual(parsePlan('2. out of order\n1. x'), []);
+  assert.deepEqual(parsePlan('1. a\nsomething else\n2. b'), ['a']);
+  const steps = ['make the circle red', 'move the circle to the center'];
+  const run = executePlan(engine, picture, steps, { onStep: () => {} });
+  assert.equal(run.turns.length, 2);
+  assert.ok(run.turns[0].input.image, 'the first step carries the picture');
+  assert.equal(run.turns[1].input.image, undefined, 'later steps edit the last image');
+  assert.equal(run.turns[1].parent, run.turns[0].id);
+  assert.ok(run.turns.every((t) => t.output.some((o) => o.kind === 'image')));
+});
