@@ -35,14 +35,24 @@ function bucketOf(n: number): number {
   return Math.ceil(n / step) * step;
 }
 
+// Batches of varying shape (length-bucketed training) ask for many sizes; if every bucket kept its own
+// peak, the pool would hold a step's peak once per bucket. So a request that finds its bucket empty takes
+// a free buffer of up to twice its size from the buckets above, and the pool keeps at most MAX_POOLED
+// floats (a returned buffer beyond that is left to the garbage collector).
+const MAX_POOLED = 256 * 1024 * 1024; // floats: 1 GiB
+
 function takeBuffer(n: number): Float32Array {
   const b = bucketOf(n);
-  const list = pool.get(b);
-  let full: Float32Array;
-  if (list !== undefined && list.length > 0) {
-    pooledFloats -= b;
-    full = list.pop()!;
-  } else {
+  let full: Float32Array | undefined;
+  for (let s = b, k = 0; k <= 8 && s <= 2 * b; k++, s = bucketOf(s + 1)) {
+    const list = pool.get(s);
+    if (list !== undefined && list.length > 0) {
+      pooledFloats -= s;
+      full = list.pop()!;
+      break;
+    }
+  }
+  if (full === undefined) {
     full = new Float32Array(b);
     owned.add(full.buffer as ArrayBuffer);
   }
@@ -53,6 +63,7 @@ function giveBuffer(buf: Float32Array): void {
   const ab = buf.buffer as ArrayBuffer;
   if (!owned.has(ab)) return; // not ours: leave it to the garbage collector
   const full = new Float32Array(ab);
+  if (pooledFloats + full.length > MAX_POOLED) return;
   let list = pool.get(full.length);
   if (list === undefined) {
     list = [];

@@ -12,7 +12,7 @@ import { buildSequence, type Tokenizers } from '../model/sequence.js';
 import { Rng } from '../tensor/index.js';
 import { type Batch, packBatch } from './batch.js';
 import type { PackedSequence } from './cache.js';
-import { GENERATION_TASKS, type Mixture, type MixtureState } from './mixture.js';
+import { GENERATION_TASKS, Mixture, type MixtureState } from './mixture.js';
 
 type RngState = { state: number; spare: number | null };
 
@@ -104,4 +104,20 @@ export class BucketBatcher {
     this.batches = batches;
     this.state = { poolStart: start, used: 0 };
   }
+}
+
+/** Mean items per batch that a mixture gives under a token budget (drawn, not trained; for planning). */
+export function meanItemsPerBatch(
+  weights: ConstructorParameters<typeof Mixture>[0],
+  seed: number,
+  tok: Tokenizers,
+  blockSize: number,
+  budget: number,
+  pools = 4,
+): number {
+  const poolSize = 96;
+  const b = new BucketBatcher(new Mixture(weights, seed), new Rng(seed), tok, blockSize, 0, budget, poolSize);
+  let batches = 0;
+  for (let items = 0; items < pools * poolSize; batches++) items += b.next().B;
+  return (pools * poolSize) / batches;
 }

@@ -3,7 +3,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GPT, GPT_PRESETS, gptConfig } from '../../src/model/gpt.js';
-import { AdamW, clipGradNorm, poolStats, Rng, tapeLength, tidy, useKernels } from '../../src/tensor/index.js';
+import {
+  AdamW,
+  clearPool,
+  clipGradNorm,
+  poolStats,
+  Rng,
+  Tensor,
+  tapeLength,
+  tidy,
+  useKernels,
+} from '../../src/tensor/index.js';
 import { backends } from '../helpers/backends.js';
 
 /** Sequences "a b c d SEP d c b a": loss only on the reversed half. */
@@ -74,3 +84,11 @@ for (const { name, kernels } of backends()) {
     });
   });
 }
+
+test('batches of changing shape reuse pooled buffers instead of growing the pool per size', () => {
+  clearPool();
+  // Descending sizes within one octave: each size's own bucket is empty, a buffer up to twice as large is.
+  for (let n = 2000; n >= 1000; n -= 37) tidy(() => Array.from({ length: 10 }, () => Tensor.zeros([n])).length);
+  assert.equal(poolStats().buffers, 10, 'ten buffers serve every size');
+  clearPool();
+});

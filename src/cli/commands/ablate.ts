@@ -1,13 +1,17 @@
 // `tessera ablate`: joint vs generation-only vs understanding-only training. Equal compute for the shared
-// skills: the joint run takes S steps over both groups; the single-skill runs take as many steps as the
-// joint run spent (in expectation) on their group, so each skill sees the same number of examples.
+// skills: the joint run (trained here for --steps, or a finished run given by --joint) sees G generation
+// and U understanding items; the generation-only run then trains until it has seen G items, and the
+// understanding-only run U items (its steps are planned from how many items a batch of its mixture holds),
+// so each skill gets the same number of examples with and without the other. Items seen are printed.
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { TaskKind } from '../../data/index.js';
 import { evaluate, METRIC_KEYS, type Metrics } from '../../eval/evaluate.js';
+import { meanItemsPerBatch } from '../../train/buckets.js';
 import { trainConfig } from '../../train/config.js';
 import { GENERATION_TASKS, heldoutItems, UNDERSTANDING_TASKS } from '../../train/mixture.js';
-import { runTraining } from '../../train/run.js';
+import { CHECKPOINT_DIR, runTraining } from '../../train/run.js';
+import { Trainer } from '../../train/trainer.js';
 import { intOption } from '../options.js';
 import { parseSets } from './train.js';
 
@@ -21,32 +25,61 @@ export function registerAblate(program: Command): void {
     .description('train joint vs generation-only vs understanding-only at equal compute per skill; print the table')
     .option('--config <preset>', 'training preset', 'tiny')
     .option('--steps <n>', 'steps of the joint run', intOption('steps', 1), 200)
+    .option('--joint <dir>', 'use this finished joint run (a `tessera train --out` folder) instead of training one')
     .option('--n <n>', 'held-out items per task kind', intOption('n', 1), 10)
     .option('--out <dir>', 'output directory', 'runs/ablate')
     .option('--set <key=value...>', 'override train config keys', [])
-    .action((o: { config: string; steps: number; n: number; out: string; set: string[] }) => {
-      const { steps } = o;
-      const mixture = trainConfig(parseSets(o.set), o.config).mixture;
-      const gen = pick(mixture, GENERATION_TASKS);
-      const und = pick(mixture, UNDERSTANDING_TASKS);
-      const sum = (m: object) => Object.values(m).reduce((a: number, b) => a + (b as number), 0);
-      const share = sum(gen) / (sum(gen) + sum(und));
-      const runs = [
-        { name: 'joint', mixture: { ...gen, ...und }, steps },
-        { name: 'gen-only', mixture: gen, steps: Math.round(steps * share) },
-        { name: 'und-only', mixture: und, steps: Math.round(steps * (1 - share)) },
-      ];
+    .action((o: { config: string; steps: number; joint?: string; n: number; out: string; set: string[] }) => {
+      let joint: Trainer;
+      if (o.joint) {
+        joint = Trainer.resume(join(o.joint, CHECKPOINT_DIR));
+        console.error(`ablate: joint = ${o.joint} (${joint.step} steps, its own config; --config/--set ignored)`);
+      } else {
+        const base = trainConfig(parseSets(o.set), o.config);
+        const mixture = { ...pick(base.mixture, GENERATION_TASKS), ...pick(base.mixture, UNDERSTANDING_TASKS) };
+        console.error(`ablate: joint, ${o.steps} steps`);
+        const cfg = trainConfig({ ...parseSets(o.set), mixture, steps: o.steps, evalEvery: 0 }, o.config);
+        joint = runTraining({ out: join(o.out, 'joint'), config: cfg }).trainer;
+      }
+      const groups = { gen: GENERATION_TASKS, und: UNDERSTANDING_TASKS };
+      const seen = (t: Trainer) => {
+        const c = t.mixture.getState().cursors;
+        const n = (tasks: readonly TaskKind[]) => tasks.reduce((a, k) => a + (c[k] ?? 0), 0);
+        return { gen: n(groups.gen), und: n(groups.und) };
+      };
+      const jointSeen = seen(joint);
       const items = heldoutItems([...GENERATION_TASKS, ...UNDERSTANDING_TASKS], o.n);
-      const results: Record<string, Metrics> = {};
-      for (const r of runs) {
-        console.error(`ablate: ${r.name}, ${r.steps} steps`);
-        const cfg = trainConfig({ ...parseSets(o.set), mixture: r.mixture, steps: r.steps, evalEvery: 0 }, o.config);
-        const { trainer } = runTraining({ out: join(o.out, r.name), config: cfg });
-        results[r.name] = evaluate(trainer.model, trainer.tok, items).metrics;
+      const results: Record<string, Metrics> = { joint: evaluate(joint.model, joint.tok, items).metrics };
+      const counts: Record<string, { gen: number; und: number }> = { joint: jointSeen };
+      // Each single-skill run sees as many items of its skill as the joint run did: its steps are that count
+      // over the items a batch of its mixture holds (fixed batches, or measured under the token budget).
+      for (const [name, group] of [
+        ['gen-only', 'gen'],
+        ['und-only', 'und'],
+      ] as const) {
+        const mixture = pick(joint.config.mixture, groups[group]);
+        const perStep =
+          joint.config.batchTokens > 0
+            ? meanItemsPerBatch(
+                mixture,
+                joint.config.seed,
+                joint.tok,
+                joint.model.config.blockSize,
+                joint.config.batchTokens,
+              )
+            : joint.config.batchSize;
+        const steps = Math.max(1, Math.round(jointSeen[group] / perStep));
+        console.error(`ablate: ${name}, ${steps} steps (~${perStep.toFixed(1)} items a step)`);
+        const cfg = trainConfig({ ...joint.config, mixture, steps, evalEvery: 0 }, 'default');
+        const { trainer } = runTraining({ out: join(o.out, name), config: cfg });
+        results[name] = evaluate(trainer.model, trainer.tok, items).metrics;
+        counts[name] = seen(trainer);
       }
       const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
       const d = (a: number | null, b: number | null) =>
         a === null || b === null ? 'n/a' : (a - b >= 0 ? '+' : '') + (a - b).toFixed(3);
+      for (const [name, c] of Object.entries(counts))
+        console.log(`${name.padEnd(9)} trained on ${c.gen} generation and ${c.und} understanding items`);
       console.log(
         [
           'metric'.padEnd(24),
@@ -57,6 +90,6 @@ export function registerAblate(program: Command): void {
         const [j, g, u] = ['joint', 'gen-only', 'und-only'].map((n) => results[n][k]);
         console.log([k.padEnd(24), f(j), f(g), f(u), d(j, g), d(j, u)].map((s) => s.padEnd(12)).join(' '));
       }
-      console.log(JSON.stringify(results));
+      console.log(JSON.stringify({ counts, results }));
     });
 }
