@@ -146,7 +146,13 @@ export class MultimodalModel {
    * Mean next-token loss over the rows with a target (-1 = none), text targets over the text vocabulary and
    * code targets over the codes; weights (one per row) select and weigh rows (for per-task curves).
    */
-  lossFrom(h: Tensor, targets: Int32Array, weights: Float32Array | null = null): Tensor {
+  lossFrom(
+    h: Tensor,
+    targets: Int32Array,
+    weights: Float32Array | null = null,
+    /** Receives every row's loss (N values; 0 where there is no target), for per-task curves. */
+    rowLosses: Float32Array | null = null,
+  ): Tensor {
     const C = this.config.nEmbd;
     const Vt = this.config.textVocabSize;
     const N = h.size / C;
@@ -166,13 +172,20 @@ export class MultimodalModel {
     if (total === 0) return Tensor.from([0], [1]);
     const h2 = reshape(h, [N, C]);
     let loss: Tensor | null = null;
-    if (wText > 0) loss = scale(crossEntropy(this.gpt.head(h2), textTargets, { weights }), wText / total);
+    rowLosses?.fill(0);
+    if (wText > 0)
+      loss = scale(
+        crossEntropy(this.gpt.head(h2), textTargets, { weights, ...(rowLosses ? { rowLosses } : {}) }),
+        wText / total,
+      );
     if (wImage > 0) {
       const idx = Int32Array.from(rows);
       const hImg = embedding(h2, idx); // (Ni, C): the rows whose target is a code
       const t = Int32Array.from(rows, (i) => targets[i] - Vt);
       const w = weights ? Float32Array.from(rows, (i) => weights[i]) : null;
-      const img = scale(crossEntropy(this.imageLogits(hImg), t, { weights: w }), wImage / total);
+      const imgRows = rowLosses ? new Float32Array(rows.length) : undefined;
+      const img = scale(crossEntropy(this.imageLogits(hImg), t, { weights: w, rowLosses: imgRows }), wImage / total);
+      if (imgRows && rowLosses) rows.forEach((r, j) => (rowLosses[r] = imgRows[j]));
       loss = loss ? add(loss, img) : img;
     }
     return loss!;

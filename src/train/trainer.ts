@@ -8,7 +8,7 @@ import { loadModel, saveModel } from '../model/checkpoint.js';
 import { modelConfig } from '../model/config.js';
 import { MultimodalModel } from '../model/multimodal.js';
 import type { Tokenizers } from '../model/sequence.js';
-import { AdamW, clipGradNorm, cosineLr, noGrad, Rng, tidy } from '../tensor/index.js';
+import { AdamW, clipGradNorm, cosineLr, Rng, tidy } from '../tensor/index.js';
 import { makeBatch, packBatch } from './batch.js';
 import { BucketBatcher, type BucketState } from './buckets.js';
 import { type CacheCursor, CacheSource } from './cache.js';
@@ -153,30 +153,35 @@ export class Trainer {
             this.dropRng,
           );
     const lr = cosineLr(this.step, this.plannedSteps, c.lr, c.warmup);
+    const rowLoss = new Float32Array(b.B * b.T);
     const r = tidy(() => {
       this.model.params.zeroGrad();
       const h = this.model.hidden(b.ids, b.pos2d, b.B, b.T); // (B, T, C)
-      const loss = this.model.lossFrom(h, b.targets);
+      const loss = this.model.lossFrom(h, b.targets, null, rowLoss);
       loss.backward();
       const gradNorm = clipGradNorm(this.model.params, c.clip);
       this.optimizer.update(lr);
-      // Split losses for the curves (no gradient): text-side vs image-code targets, and per task kind.
-      return noGrad(() => {
-        const part = (w: Float32Array) => (w.some((x) => x > 0) ? this.model.lossFrom(h, b.targets, w).item() : null);
-        const taskLoss: Partial<Record<TaskKind, number>> = {};
-        for (const task of new Set(b.tasks)) {
-          if (task === null) continue;
-          const w = new Float32Array(b.B * b.T);
-          b.tasks.forEach((t, row) => {
-            if (t === task) w.fill(1, row * b.T, (row + 1) * b.T);
-          });
-          const v = part(w);
-          if (v !== null) taskLoss[task] = v;
-        }
-        return { loss: loss.item(), textLoss: part(b.textRows), imageLoss: part(b.imageRows), taskLoss, gradNorm };
-      });
+      return { loss: loss.item(), gradNorm };
     });
+    // Split losses for the curves, from the rows' own losses: text-side vs image-code targets, per task.
+    const part = (w: (i: number) => number) => {
+      let num = 0;
+      let den = 0;
+      for (let i = 0; i < rowLoss.length; i++)
+        if (b.targets[i] >= 0 && w(i) > 0) {
+          num += rowLoss[i];
+          den += 1;
+        }
+      return den > 0 ? num / den : null;
+    };
+    const taskLoss: Partial<Record<TaskKind, number>> = {};
+    for (const task of new Set(b.tasks)) {
+      if (task === null) continue;
+      const v = part((i) => (b.tasks[Math.floor(i / b.T)] === task ? 1 : 0));
+      if (v !== null) taskLoss[task] = v;
+    }
+    const split = { textLoss: part((i) => b.textRows[i]), imageLoss: part((i) => b.imageRows[i]), taskLoss };
     this.step++;
-    return { step: this.step, lr, ...r };
+    return { step: this.step, lr, ...r, ...split };
   }
 }

@@ -59,6 +59,14 @@ test('lossFrom: text targets over the text head, code targets over the codes, we
     const text = crossEntropy(m.gpt.head(slice(h, 1, 0, 1)), Int32Array.of(2)).item();
     const codes = crossEntropy(m.imageLogits(slice(h, 1, 1, 3)), Int32Array.of(1, 2)).item();
     assert.ok(Math.abs(got - (text + 2 * codes) / 3) < 1e-5, `${got} vs ${(text + 2 * codes) / 3}`);
+    // Row losses (for the per-task curves) average to the loss, and each subset to its weighted loss.
+    const rows = new Float32Array(4);
+    assert.ok(Math.abs(m.lossFrom(h, targets, null, rows).item() - got) < 1e-6);
+    assert.equal(rows[3], 0, 'no target, no loss');
+    assert.ok(Math.abs((rows[0] + rows[1] + rows[2]) / 3 - got) < 1e-5);
+    assert.ok(Math.abs(rows[0] - text) < 1e-5);
+    const codeRows = m.lossFrom(h, targets, Float32Array.of(0, 1, 1, 0)).item();
+    assert.ok(Math.abs((rows[1] + rows[2]) / 2 - codeRows) < 1e-5);
   });
 });
 

@@ -6,6 +6,8 @@ export interface CrossEntropyOptions {
   ignoreIndex?: number;
   /** Per-row weight (N values); the loss is sum(w_i * loss_i) / sum(w_i) over non-ignored rows. */
   weights?: Float32Array | null;
+  /** Receives each row's loss (N values, weighted, 0 for ignored rows), e.g. for per-task curves. */
+  rowLosses?: Float32Array;
 }
 
 /** Mean cross-entropy of logits (..., V) against integer targets (one per row). Returns a scalar. */
@@ -27,6 +29,11 @@ export function crossEntropy(logits: Tensor, targets: Int32Array, opts: CrossEnt
   const loss = Tensor.empty([N]);
   const lse = Tensor.empty([N]);
   kernels().crossEntropyForward(logits.data, targets, weights, loss.data, lse.data, N, V, ignore);
+  if (opts.rowLosses) {
+    if (opts.rowLosses.length !== N)
+      throw new Error(`crossEntropy: rowLosses has ${opts.rowLosses.length} slots for ${N} rows`);
+    opts.rowLosses.set(loss.data.subarray(0, N));
+  }
   let total = 0;
   for (let i = 0; i < N; i++) total += loss.data[i];
   const scaleBy = denom > 0 ? 1 / denom : 0;
