@@ -1,9 +1,11 @@
 // `npm run bench:generate`: with the shipped model, in one run: the latency of 4 guided variants of one
 // prompt with the KV cache (the real sampler) and without it (the whole sequence recomputed for every
-// code, the same guidance and picks), the speed-up, and the latency of one edit. Median of --runs runs.
+// code, the same guidance and picks), the speed-up, the latency of one edit, and of each turn of a 5-turn
+// edit session (the context grows with every turn, then slides). Median of --runs runs.
 import { makeWorldItem, userText } from '../src/data/index.js';
 import { editImage, generateImages, imagePrompt } from '../src/infer/generate.js';
 import { guide, pickToken } from '../src/infer/sample.js';
+import { Session } from '../src/infer/session.js';
 import { defaultModelDir, loadModel } from '../src/model/checkpoint.js';
 import type { MultimodalModel } from '../src/model/multimodal.js';
 import { specialIds, type Tokenizers } from '../src/model/sequence.js';
@@ -79,3 +81,19 @@ console.log(`4 variants, guided, KV cache:      ${cached.toFixed(0)} ms`);
 console.log(`4 variants, guided, no KV cache:   ${uncached.toFixed(0)} ms`);
 console.log(`one edit (input image + instruction): ${editMs.toFixed(0)} ms`);
 console.log(`KV cache speed-up: ${(uncached / cached).toFixed(2)}x`);
+
+const chain = makeWorldItem('chain', 'train', 1, 0);
+const instructions = chain.segments.filter((x) => x.role === 'user' && x.kind === 'text').map((x) => x.text!);
+while (instructions.length < 5) instructions.push(instructions[instructions.length - 1]);
+const turnMs: number[][] = Array.from({ length: 5 }, () => []);
+time(() => {
+  const session = new Session('bench');
+  instructions.slice(0, 5).forEach((text, k) => {
+    const t0 = performance.now();
+    session.addTurn({ model, tok }, k === 0 ? { image: chain.segments[0].image!.pixels, text } : { text }, {
+      mode: 'image',
+    });
+    turnMs[k].push(performance.now() - t0);
+  });
+}, runs);
+console.log(`5-turn edit session, ms per turn:  ${turnMs.map((l) => median(l.slice(1)).toFixed(0)).join(' / ')}`);

@@ -45,6 +45,8 @@ const base: ModelConfig = {
 export const MODEL_PRESETS = Object.freeze({
   /** The native model: every task, trained in one run. */
   default: Object.freeze<ModelConfig>({ ...base }),
+  /** Narrower (width 128): about twice the tokens a second of `default`, for the same time budget. */
+  small: Object.freeze<ModelConfig>({ ...base, nEmbd: 128, mlpHidden: 512 }),
   /** A smaller text-to-image specialist (for the router): one prompt + one image fits in 160 tokens. */
   specialist: Object.freeze<ModelConfig>({ ...base, blockSize: 160, nLayer: 3, nEmbd: 128, mlpHidden: 512 }),
   /** Tiny: for tests that must train in seconds. */
