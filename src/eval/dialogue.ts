@@ -1,4 +1,4 @@
-// Dialogue evaluation, judged by the verifier on held-out scenes, with the model's own outputs fed back
+// Dialogue evaluation, judged by the verifier on held-out scenes (or fresh trained combinations), with the model's own outputs fed back
 // (closed loop, unlike `evaluate`, which continues the ground-truth conversation):
 // - 5-turn edit chains from scenes with a character: share of turns right, share of chains with every turn
 //   right, share of chains where the character keeps its identity (face, eyes, body) in every turn, and
@@ -14,6 +14,7 @@ import {
   type RgbImage,
   renderScene,
   type Scene,
+  type Split,
   sampleChain,
   sampleScene,
   verifyImage,
@@ -44,6 +45,8 @@ export interface DialogueOptions {
   n: number;
   chainLength?: number;
   seed?: number;
+  /** Held-out combinations (default) or fresh scenes of trained ones. */
+  split?: Split;
   onItem?: (what: string, i: number) => void;
 }
 
@@ -54,6 +57,7 @@ const sameIdentity = (a: Scene['character'], b: Scene['character']) =>
 
 export function evaluateDialogue(engine: Engine, o: DialogueOptions): DialogueMetrics {
   const seed = o.seed ?? 2000;
+  const split = o.split ?? 'heldout';
   const len = o.chainLength ?? 5;
   const acc: Record<DialogueKey, number[]> = Object.fromEntries(DIALOGUE_KEYS.map((k) => [k, []])) as never;
   const ok = (expected: Scene, img: RgbImage | null) => (img ? verifyImage(expected, img).ok : false);
@@ -61,8 +65,8 @@ export function evaluateDialogue(engine: Engine, o: DialogueOptions): DialogueMe
   for (let i = 0; i < o.n; i++) {
     o.onItem?.('chain', i);
     const rng = new WorldRng(seed).fork(i);
-    const start = sampleScene(rng, 'heldout', { ...DEFAULT_SCENE_OPTIONS, pCharacter: 1 });
-    const steps = sampleChain(rng, start, 'heldout', len);
+    const start = sampleScene(rng, split, { ...DEFAULT_SCENE_OPTIONS, pCharacter: 1 });
+    const steps = sampleChain(rng, start, split, len);
     const session = new Session(`chain-${i}`);
     let prev = renderScene(start);
     let all = true;
@@ -86,7 +90,7 @@ export function evaluateDialogue(engine: Engine, o: DialogueOptions): DialogueMe
 
   for (let i = 0; i < o.n; i++) {
     o.onItem?.('compound', i);
-    const item = makeWorldItem('compound', 'heldout', seed, i);
+    const item = makeWorldItem('compound', split, seed, i);
     const image = item.segments[0].image!.pixels;
     const instruction = item.segments[1].text!;
     const planCheck = item.segments[2].check;
@@ -102,7 +106,7 @@ export function evaluateDialogue(engine: Engine, o: DialogueOptions): DialogueMe
 
   for (let i = 0; i < o.n; i++) {
     o.onItem?.('imagine', i);
-    const item = makeWorldItem('imagine', 'heldout', seed, i);
+    const item = makeWorldItem('imagine', split, seed, i);
     const image = item.segments[0].image!.pixels;
     const prompt = item.segments[1].text!;
     const m = /^imagine we (.+)\. then answer: (.+)$/.exec(prompt);

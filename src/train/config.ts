@@ -53,11 +53,7 @@ const base: TrainConfig = {
 };
 
 export const TRAIN_PRESETS = Object.freeze({
-  default: Object.freeze<TrainConfig>({
-    ...base,
-    batchTokens: 2048,
-    mixture: { ...DEFAULT_MIXTURE, t2i: 4 },
-  }),
+  default: Object.freeze<TrainConfig>({ ...base, batchTokens: 2048 }),
   specialist: Object.freeze<TrainConfig>({ ...base, model: 'specialist', mixture: { t2i: 1 } }),
   tiny: Object.freeze<TrainConfig>({
     ...base,

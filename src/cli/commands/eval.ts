@@ -45,13 +45,21 @@ export function registerEvalDialogue(program: Command): void {
     .option('--checkpoint <dir>', 'checkpoint directory (default: the shipped model)', defaultModelDir())
     .option('--n <n>', 'chains, compound items and imagine items each', intOption('n', 1), 20)
     .option('--turns <n>', 'turns per edit chain', intOption('turns', 1, 12), 5)
+    .option(
+      '--split <split>',
+      'heldout (combinations never trained on) or train (fresh items of trained ones)',
+      'heldout',
+    )
     .option('--json', 'print one JSON object of all metrics as the last line')
-    .action((o: { checkpoint: string; n: number; turns: number; json?: boolean }) => {
+    .action((o: { checkpoint: string; n: number; turns: number; split: string; json?: boolean }) => {
+      if (o.split !== 'heldout' && o.split !== 'train')
+        throw new Error(`--split must be heldout or train, got ${o.split}`);
       const engine = loadModel(o.checkpoint);
       const t0 = performance.now();
       const m = evaluateDialogue(engine, {
         n: o.n,
         chainLength: o.turns,
+        split: o.split,
         onItem: (what, i) => process.stderr.isTTY && process.stderr.write(`\r${what} ${i + 1}/${o.n}\x1b[K`),
       });
       if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
