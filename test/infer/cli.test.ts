@@ -88,4 +88,10 @@ test('chat: a piped dialogue saves each image and the session; undo, errors and 
   assert.match(again.stdout, /restored, at turn 3/);
   assert.match(again.stdout, /turn 4 "make the circle green" -> \S*turn-4\.png/);
   assert.doesNotMatch(again.stdout, /turn 2 "make the circle blue"/, 'the undone turn is not on the path');
+  const missing = run('chat', '-o', out, '--session', join(out, 'nope.json'));
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /unknown session: cannot read .*nope\.json/);
+  writeFileSync(join(out, 'bad.json'), '{"format": "tessera-session", "version": 1, "id": "x", "seed": 0, "turns": 3}');
+  const bad = run('chat', '-o', out, '--session', join(out, 'bad.json'));
+  assert.match(bad.stderr, /bad\.json: turns must be an array/);
 });

@@ -39,9 +39,7 @@ export function registerChat(program: Command): void {
     .action(async (o: { model?: string; out: string; session?: string; image?: string; guidance: number }) => {
       const engine: Engine = loadModel(o.model ?? defaultModelDir());
       mkdirSync(o.out, { recursive: true });
-      const session = o.session
-        ? Session.fromJSON(JSON.parse(readFileSync(o.session, 'utf8')), o.session)
-        : new Session();
+      const session = o.session ? readSession(o.session) : new Session();
       const chat = new Chat(engine, session, o.out, { guidance: o.guidance });
       if (o.image) chat.attach(o.image);
       console.log(
@@ -59,6 +57,22 @@ export function registerChat(program: Command): void {
       }
       rl.close();
     });
+}
+
+function readSession(file: string): Session {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`unknown session: cannot read ${file} (${(e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not a session file (not JSON: ${(e as Error).message})`);
+  }
+  return Session.fromJSON(json, file);
 }
 
 class Chat {
