@@ -1,10 +1,10 @@
-// `npm run bench:generate`: with the shipped model, in one run: the latency of 4 guided variants of one
-// prompt with the KV cache (the real sampler) and without it (the whole sequence recomputed for every
+// `npm run bench:generate`: with the shipped model, in one run: the latency of 4 variants of one prompt at
+// the default guidance with the KV cache (the real sampler) and without it (the whole sequence recomputed for every
 // code, the same guidance and picks), the speed-up, the latency of one edit, and of each turn of a 5-turn
 // edit session (the context grows with every turn, then slides). Median of --runs runs.
 import { makeWorldItem, userText } from '../src/data/index.js';
 import { editImage, generateImages, imagePrompt } from '../src/infer/generate.js';
-import { guide, pickToken } from '../src/infer/sample.js';
+import { DEFAULT_GUIDANCE, guide, pickToken } from '../src/infer/sample.js';
 import { Session } from '../src/infer/session.js';
 import { defaultModelDir, loadModel } from '../src/model/checkpoint.js';
 import type { MultimodalModel } from '../src/model/multimodal.js';
@@ -27,11 +27,12 @@ function time(f: () => void, runs: number): number {
   );
 }
 
-/** n guided variants, recomputing every prefix (batched like the sampler): the cost the KV cache saves. */
-function variantsWithoutCache(model: MultimodalModel, tok: Tokenizers, prompt: string, n: number): void {
+/** n variants, recomputing every prefix (batched like the sampler): the cost the KV cache saves. With
+ *  guidance, the unconditional prompt is a second group, as in the sampler. */
+function variantsWithoutCache(model: MultimodalModel, tok: Tokenizers, prompt: string, n: number, g: number): void {
   const sp = specialIds(tok);
   const open = (drop: boolean) => [...imagePrompt([userText(prompt)], tok, drop).ids];
-  const groups = [open(false), open(true)].map((prefix) => ({
+  const groups = (g === 1 ? [open(false)] : [open(false), open(true)]).map((prefix) => ({
     prefix,
     rows: Array.from({ length: n }, () => [] as number[]),
   }));
@@ -51,7 +52,8 @@ function variantsWithoutCache(model: MultimodalModel, tok: Tokenizers, prompt: s
           return (b: number) => logits.subarray(((b + 1) * T - 1) * V, (b + 1) * T * V);
         });
         for (let b = 0; b < n; b++) {
-          const id = pickToken(guide(last[0](b), last[1](b), 3, guided), (i) => i >= sp.imageBase, {
+          const logits = g === 1 ? last[0](b) : guide(last[0](b), last[1](b), g, guided);
+          const id = pickToken(logits, (i) => i >= sp.imageBase, {
             temperature: 0.7,
             rng: rngs[b],
           });
@@ -70,15 +72,18 @@ console.log(
 );
 const t2i = makeWorldItem('t2i', 'train', 1, 0);
 const prompt = t2i.segments[0].text!;
-const cached = time(() => generateImages(model, tok, prompt, { n: 4, seed: 1 }), runs);
-const uncached = time(() => variantsWithoutCache(model, tok, prompt, 4), Math.max(1, Math.floor(runs / 2)));
+const g = DEFAULT_GUIDANCE;
+const cached = time(() => generateImages(model, tok, prompt, { n: 4, seed: 1, guidance: g }), runs);
+const uncached = time(() => variantsWithoutCache(model, tok, prompt, 4, g), Math.max(1, Math.floor(runs / 2)));
+const guided = time(() => generateImages(model, tok, prompt, { n: 4, seed: 1, guidance: 3 }), runs);
 const edit = makeWorldItem('edit', 'train', 1, 0);
 const editMs = time(
   () => editImage(model, tok, edit.segments[0].image!.pixels, edit.segments[1].text!, { seed: 1 }),
   runs,
 );
-console.log(`4 variants, guided, KV cache:      ${cached.toFixed(0)} ms`);
-console.log(`4 variants, guided, no KV cache:   ${uncached.toFixed(0)} ms`);
+console.log(`4 variants, guidance ${g}, KV cache:      ${cached.toFixed(0)} ms`);
+console.log(`4 variants, guidance ${g}, no KV cache:   ${uncached.toFixed(0)} ms`);
+console.log(`4 variants, guidance 3 (two branches), KV cache: ${guided.toFixed(0)} ms`);
 console.log(`one edit (input image + instruction): ${editMs.toFixed(0)} ms`);
 console.log(`KV cache speed-up: ${(uncached / cached).toFixed(2)}x`);
 

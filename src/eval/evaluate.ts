@@ -12,7 +12,7 @@ import {
   type TaskItem,
   wordMetrics,
 } from '../data/index.js';
-import { type SampleOptions, sampleTurn } from '../infer/sample.js';
+import { DEFAULT_GUIDANCE, type SampleOptions, sampleTurn } from '../infer/sample.js';
 import type { MultimodalModel } from '../model/multimodal.js';
 import { buildSequence, type DecodedSegment, type Tokenizers } from '../model/sequence.js';
 
@@ -69,7 +69,7 @@ export function evaluate(model: MultimodalModel, tok: Tokenizers, items: TaskIte
     l.push(v);
     sums.set(k, l);
   };
-  const opts: EvalOptions = { guidance: 3, temperature: 0, ...o };
+  const opts: EvalOptions = { guidance: DEFAULT_GUIDANCE, temperature: 0, ...o };
   const room = o.minRoom ?? tok.image.grid ** 2 + 4;
   for (const item of items) {
     const cond = buildSequence(item, tok);

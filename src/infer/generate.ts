@@ -1,18 +1,22 @@
 // Text-to-image and instruction editing on top of the one sampler (sample.ts): a request becomes user
 // segments of the one sequence format, the prompt ends with <|model|><|image|> so the model draws an image
-// now (all variants decode as one batch), and the unconditional branch of guidance is the same prompt with the user's text dropped (an edit
-// keeps its input image there, so the image scale of guidance is "stay close to the input").
+// now (all variants decode as one batch). The unconditional branch of guidance is the same prompt with the
+// user's text dropped; an edit keeps its input image there. Edits can add an image scale (two-scale
+// guidance, as InstructPix2Pix does): a third branch with neither image nor text, and
+// logits = bare + s_I (image - bare) + s_T (image+text - image), so s_I > 1 pulls toward the input.
 import { type RgbImage, type Segment, type TaskItem, userImage, userText } from '../data/index.js';
 import type { MultimodalModel } from '../model/multimodal.js';
 import { buildSequence, specialIds, type Tokenizers } from '../model/sequence.js';
 import { Rng } from '../tensor/index.js';
-import { type Prompt, type SampleOptions, sampleImages } from './sample.js';
+import { DEFAULT_GUIDANCE, type Prompt, type SampleOptions, sampleImages } from './sample.js';
 
 export interface GenerateOptions {
   /** How many variants (each from its own seed). Default 1. */
   n?: number;
-  /** Classifier-free guidance scale on the text condition. Default 3. */
+  /** Classifier-free guidance scale on the text condition (default: DEFAULT_GUIDANCE, i.e. off). */
   guidance?: number;
+  /** Edits: guidance scale on the input image (1 = off, the default; > 1 pulls toward the input). */
+  imageGuidance?: number;
   /** 0 = greedy (then every variant is the same). Default 0.7. */
   temperature?: number;
   topK?: number;
@@ -40,12 +44,21 @@ function drawImages(model: MultimodalModel, tok: Tokenizers, segments: Segment[]
   const size = tok.image.imageSize;
   const rngs = Array.from({ length: n }, (_, v) => new Rng((o.seed ?? 0) * 1000 + v));
   const so: SampleOptions = {
-    guidance: o.guidance ?? 3,
+    guidance: o.guidance ?? DEFAULT_GUIDANCE,
     temperature: o.temperature ?? 0.7,
     topK: o.topK ?? 0,
     onProgress: o.onProgress,
   };
-  const codes = sampleImages(model, tok, cond, uncond, rngs, so);
+  const sI = o.imageGuidance ?? 1;
+  const bare =
+    sI !== 1
+      ? imagePrompt(
+          segments.filter((x) => x.kind !== 'image'),
+          tok,
+          true,
+        )
+      : null;
+  const codes = sampleImages(model, tok, cond, uncond, rngs, { ...so, imageGuidance: sI }, bare);
   return tok.image.decode(codes).map((data) => ({ width: size, height: size, data }));
 }
 

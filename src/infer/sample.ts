@@ -7,6 +7,14 @@ import type { MultimodalModel } from '../model/multimodal.js';
 import { type DecodedSegment, parseSequence, specialIds, type Tokenizers } from '../model/sequence.js';
 import { type KVCache, noGrad, type Rng, tidy } from '../tensor/index.js';
 
+/**
+ * Default classifier-free guidance scale for image codes: 1, i.e. off. Measured on the shipped model (20
+ * items a kind, greedy): text-to-image objects right in their cell 0.67 / 0.56 / 0.35 / 0.20 at scales
+ * 1 / 2 / 3 / 5 (held-out; 0.89 / 0.85 / 0.50 / 0.19 on trained combinations), and edits 0.10 success with
+ * 98% of pixels kept at 1 vs 0.00 and 91% at 3 (40 held-out edits). Guidance stays available per call.
+ */
+export const DEFAULT_GUIDANCE = 1;
+
 export interface Prompt {
   ids: Int32Array;
   pos2d: Int32Array;
@@ -19,6 +27,9 @@ export interface SampleOptions {
   topK?: number;
   /** Classifier-free guidance scale for image codes (1 = no guidance; needs an unconditional prompt). */
   guidance?: number;
+  /** sampleImages, edits: the image scale s_I of two-scale guidance (1 = off; needs a bare prompt with
+   *  neither image nor text): logits = bare + s_I (image - bare) + s (image+text - image). */
+  imageGuidance?: number;
   /** Text tokens at most before the turn is cut. */
   maxTextTokens?: number;
   /** sampleTurn, when the model opens an image: draw it (default), end the turn there ('stop': a plan
@@ -123,6 +134,8 @@ export function sampleImages(
   uncond: Prompt | null,
   rngs: readonly Rng[],
   o: SampleOptions = {},
+  /** Edits with o.imageGuidance: the prompt with the input image and the text both dropped. */
+  bare: Prompt | null = null,
 ): Int32Array[] {
   const sp = specialIds(tok);
   if (cond.ids[cond.ids.length - 1] !== sp.image) throw new Error('sampleImages: the prompt must end with <|image|>');
@@ -134,7 +147,12 @@ export function sampleImages(
     );
   const s = o.guidance ?? 1;
   const c = new Context(model, cond, n);
-  const u = uncond !== null && s !== 1 ? new Context(model, uncond, n) : null;
+  const sI = o.imageGuidance ?? 1;
+  if (sI !== 1 && (bare === null || uncond === null))
+    throw new Error('sampleImages: image guidance needs the unconditional and the bare prompt');
+  const u = uncond !== null && (s !== 1 || sI !== 1) ? new Context(model, uncond, n) : null;
+  const z = sI !== 1 ? new Context(model, bare!, n) : null;
+  const twoScale = new Float32Array(model.vocabSize);
   const isCode = (i: number) => i >= sp.imageBase && i < sp.imageBase + sp.imageCount;
   const guided = new Float32Array(model.vocabSize);
   const codes = Array.from({ length: n }, () => new Int32Array(g2));
@@ -142,7 +160,14 @@ export function sampleImages(
   const pos = new Int32Array(n);
   for (let p = 0; p < g2; p++) {
     for (let b = 0; b < n; b++) {
-      const logits = u ? guide(c.row(b), u.row(b), s, guided) : c.row(b);
+      let logits = u ? guide(c.row(b), u.row(b), s, guided) : c.row(b);
+      // Two scales: bare + s_I (u - bare) + s (c - u) = [u + s (c - u)] + (s_I - 1)(u - bare).
+      if (z) {
+        const ur = u!.row(b);
+        const zr = z.row(b);
+        for (let i = 0; i < twoScale.length; i++) twoScale[i] = logits[i] + (sI - 1) * (ur[i] - zr[i]);
+        logits = twoScale;
+      }
       ids[b] = pickToken(logits, isCode, { ...o, rng: rngs[b] });
       codes[b][p] = ids[b] - sp.imageBase;
     }
@@ -151,6 +176,7 @@ export function sampleImages(
     if (p + 1 < g2) {
       c.feed(ids, pos);
       u?.feed(ids, pos);
+      z?.feed(ids, pos);
     }
   }
   return codes;

@@ -23,7 +23,7 @@ import {
 import type { MultimodalModel } from '../model/multimodal.js';
 import { buildSequence, specialIds, type Tokenizers } from '../model/sequence.js';
 import { Rng } from '../tensor/index.js';
-import { type Prompt, type SampleOptions, sampleTurn } from './sample.js';
+import { DEFAULT_GUIDANCE, type Prompt, type SampleOptions, sampleTurn } from './sample.js';
 
 export interface Engine {
   model: MultimodalModel;
@@ -48,7 +48,7 @@ export interface Turn {
 export interface TurnOptions {
   /** 'auto': the model decides (text, image or both); 'image': it must draw; 'text': it must answer in text. */
   mode?: 'auto' | 'image' | 'text';
-  /** Guidance scale for image codes. Default 3. */
+  /** Guidance scale for image codes (default: DEFAULT_GUIDANCE). */
   guidance?: number;
   /** 0 = greedy (default). */
   temperature?: number;
@@ -121,7 +121,7 @@ export class Session {
     const mode = o.mode ?? 'auto';
     const { cond, uncond } = contextPrompts(engine, this.path(), input, mode);
     const gen = sampleTurn(engine.model, engine.tok, cond, uncond, {
-      guidance: o.guidance ?? 3,
+      guidance: o.guidance ?? DEFAULT_GUIDANCE,
       temperature: o.temperature ?? 0,
       rng: new Rng(this.seed * 100003 + this.nextId),
       onImage: mode === 'text' ? 'forbid' : 'draw',

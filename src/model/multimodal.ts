@@ -185,7 +185,10 @@ export class MultimodalModel {
       const w = weights ? Float32Array.from(rows, (i) => weights[i]) : null;
       const imgRows = rowLosses ? new Float32Array(rows.length) : undefined;
       const img = scale(crossEntropy(this.imageLogits(hImg), t, { weights: w, rowLosses: imgRows }), wImage / total);
-      if (imgRows && rowLosses) rows.forEach((r, j) => (rowLosses[r] = imgRows[j]));
+      if (imgRows && rowLosses)
+        rows.forEach((r, j) => {
+          rowLosses[r] = imgRows[j];
+        });
       loss = loss ? add(loss, img) : img;
     }
     return loss!;

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { makeWorldItem, type TaskKind } from '../../src/data/index.js';
 import { evaluate, METRIC_KEYS } from '../../src/eval/evaluate.js';
+import { imagePrompt } from '../../src/infer/generate.js';
 import { guide, sampleImages, sampleTurn } from '../../src/infer/sample.js';
 import { modelConfig } from '../../src/model/config.js';
 import { MultimodalModel } from '../../src/model/multimodal.js';
@@ -106,4 +107,26 @@ test('batched variants: row b of sampleImages is what sampleTurn draws with rng 
   });
   assert.notDeepEqual([...batched[0]], [...batched[1]], 'different rngs give different variants');
   assert.throws(() => sampleImages(model, tok, full, unc, [new Rng(1)]), /must end with <\|image\|>/);
+});
+
+test('two-scale edit guidance: the image term vanishes when the bare prompt equals the text-dropped one', () => {
+  const user = makeWorldItem('edit', 'train', 7, 2).segments.filter((s) => s.role === 'user');
+  const full = imagePrompt(user, tok, false);
+  const unc = imagePrompt(user, tok, true);
+  const bare = imagePrompt(
+    user.filter((s) => s.kind !== 'image'),
+    tok,
+    true,
+  );
+  const opts = { guidance: 2, temperature: 1, topK: 20 };
+  const rngs = () => [new Rng(4), new Rng(5)];
+  const plain = sampleImages(model, tok, full, unc, rngs(), opts);
+  // s_I (u - z) with z = u adds nothing: identical codes.
+  assert.deepEqual(sampleImages(model, tok, full, unc, rngs(), { ...opts, imageGuidance: 3 }, unc), plain);
+  // A real bare prompt (no image, no text) changes what is drawn.
+  assert.notDeepEqual(sampleImages(model, tok, full, unc, rngs(), { ...opts, imageGuidance: 3 }, bare), plain);
+  assert.throws(
+    () => sampleImages(model, tok, full, unc, rngs(), { ...opts, imageGuidance: 2 }),
+    /needs the unconditional and the bare/,
+  );
 });

@@ -3,6 +3,7 @@
 // and U understanding items; the generation-only run then trains until it has seen G items, and the
 // understanding-only run U items (its steps are planned from how many items a batch of its mixture holds),
 // so each skill gets the same number of examples with and without the other. Items seen are printed.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { TaskKind } from '../../data/index.js';
@@ -71,7 +72,14 @@ export function registerAblate(program: Command): void {
         const steps = Math.max(1, Math.round(jointSeen[group] / perStep));
         console.error(`ablate: ${name}, ${steps} steps (~${perStep.toFixed(1)} items a step)`);
         const cfg = trainConfig({ ...joint.config, mixture, steps, evalEvery: 0 }, 'default');
-        const { trainer } = runTraining({ out: join(o.out, name), config: cfg });
+        // A finished arm of an earlier ablate run with the same plan is reused (e.g. to re-evaluate).
+        const done = join(o.out, name, CHECKPOINT_DIR);
+        const reuse = existsSync(join(done, 'state.json')) ? Trainer.resume(done) : null;
+        const trainer =
+          reuse && reuse.step === steps && JSON.stringify(reuse.config.mixture) === JSON.stringify(cfg.mixture)
+            ? reuse
+            : runTraining({ out: join(o.out, name), config: cfg }).trainer;
+        if (trainer === reuse) console.error(`ablate: ${name}: reusing the finished run in ${done}`);
         results[name] = evaluate(trainer.model, trainer.tok, items).metrics;
         counts[name] = seen(trainer);
       }

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { type RgbImage, writePng } from '../../data/index.js';
 import { executePlan, planSteps } from '../../infer/plan.js';
+import { DEFAULT_GUIDANCE } from '../../infer/sample.js';
 import { type Engine, Session, type Turn, type TurnInput, type TurnOptions } from '../../infer/session.js';
 import { defaultModelDir, loadModel } from '../../model/checkpoint.js';
 import { readImageFile } from '../../tokenizers/index.js';
@@ -35,7 +36,12 @@ export function registerChat(program: Command): void {
     .option('-o, --out <dir>', 'folder for the images and session.json', 'chat-out')
     .option('--session <file>', 'continue a saved session (JSON from /save or OUT/session.json)')
     .option('--image <file>', 'start with this image attached to the first turn')
-    .option('--guidance <s>', 'classifier-free guidance scale for images', nonNegativeOption('guidance'), 3)
+    .option(
+      '--guidance <s>',
+      'classifier-free guidance scale for images',
+      nonNegativeOption('guidance'),
+      DEFAULT_GUIDANCE,
+    )
     .action(async (o: { model?: string; out: string; session?: string; image?: string; guidance: number }) => {
       const engine: Engine = loadModel(o.model ?? defaultModelDir());
       mkdirSync(o.out, { recursive: true });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { TaskKind } from '../../data/index.js';
 import { evaluateDialogue } from '../../eval/dialogue.js';
 import { type EvalResult, evaluate } from '../../eval/evaluate.js';
+import { DEFAULT_GUIDANCE } from '../../infer/sample.js';
 import { defaultModelDir, loadModel } from '../../model/checkpoint.js';
 import { DEFAULT_MIXTURE, heldoutItems } from '../../train/mixture.js';
 import { intOption, nonNegativeOption } from '../options.js';
@@ -25,7 +26,12 @@ export function registerEval(program: Command): void {
       'heldout (combinations never trained on) or train (fresh items of trained ones)',
       'heldout',
     )
-    .option('--guidance <s>', 'classifier-free guidance scale for images', nonNegativeOption('guidance'), 3)
+    .option(
+      '--guidance <s>',
+      'classifier-free guidance scale for images',
+      nonNegativeOption('guidance'),
+      DEFAULT_GUIDANCE,
+    )
     .option('--json', 'print one JSON object of all metrics as the last line')
     .action((o: { checkpoint: string; n: number; split: string; guidance: number; json?: boolean }) => {
       if (o.split !== 'heldout' && o.split !== 'train')

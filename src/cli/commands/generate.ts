@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { writePng } from '../../data/index.js';
 import { editImage, generateImages } from '../../infer/generate.js';
+import { DEFAULT_GUIDANCE } from '../../infer/sample.js';
 import { defaultModelDir, loadModel } from '../../model/checkpoint.js';
 import { readImageFile } from '../../tokenizers/index.js';
 import { intOption, nonNegativeOption } from '../options.js';
@@ -19,7 +20,7 @@ export function registerGenerate(program: Command): void {
     .option('-n <n>', 'variants', intOption('n', 1, 64), 4)
     .option('-o, --out <dir>', 'output folder', 'out')
     .option('--model <dir>', 'model checkpoint (default: the shipped model)')
-    .option('--guidance <s>', 'classifier-free guidance scale', nonNegativeOption('guidance'), 3)
+    .option('--guidance <s>', 'classifier-free guidance scale', nonNegativeOption('guidance'), DEFAULT_GUIDANCE)
     .option('--temperature <t>', '0 = greedy', nonNegativeOption('temperature'), 0.7)
     .option('--seed <s>', 'seed of the variants', intOption('seed', 0), 0)
     .action(
@@ -55,19 +56,34 @@ export function registerGenerate(program: Command): void {
     .requiredOption('-o, --out <file>', 'output PNG')
     .option('--model <dir>', 'model checkpoint (default: the shipped model)')
     .option('--seed <s>', 'seed', intOption('seed', 0), 0)
-    .action((input: string, instruction: string, o: { out: string; model?: string; seed: number }) => {
-      const { model, tok } = loadModel(o.model ?? defaultModelDir());
-      const size = tok.image.imageSize;
-      const { pixels, note } = readImageFile(input, size);
-      if (note) console.error(note);
-      const t0 = performance.now();
-      const [out] = editImage(model, tok, { width: size, height: size, data: pixels }, instruction, {
-        seed: o.seed,
-        onProgress: streamProgress('editing'),
-      });
-      mkdirSync(dirname(o.out), { recursive: true });
-      writePng(o.out, out);
-      console.log(o.out);
-      console.error(`edited in ${(performance.now() - t0).toFixed(0)} ms`);
-    });
+    .option('--guidance <s>', 'guidance scale on the instruction', nonNegativeOption('guidance'), DEFAULT_GUIDANCE)
+    .option(
+      '--image-guidance <s>',
+      'guidance scale on the input image (1 = off)',
+      nonNegativeOption('image-guidance'),
+      1,
+    )
+    .action(
+      (
+        input: string,
+        instruction: string,
+        o: { out: string; model?: string; seed: number; guidance: number; imageGuidance: number },
+      ) => {
+        const { model, tok } = loadModel(o.model ?? defaultModelDir());
+        const size = tok.image.imageSize;
+        const { pixels, note } = readImageFile(input, size);
+        if (note) console.error(note);
+        const t0 = performance.now();
+        const [out] = editImage(model, tok, { width: size, height: size, data: pixels }, instruction, {
+          seed: o.seed,
+          guidance: o.guidance,
+          imageGuidance: o.imageGuidance,
+          onProgress: streamProgress('editing'),
+        });
+        mkdirSync(dirname(o.out), { recursive: true });
+        writePng(o.out, out);
+        console.log(o.out);
+        console.error(`edited in ${(performance.now() - t0).toFixed(0)} ms`);
+      },
+    );
 }
