@@ -20,3 +20,9 @@ export function nonNegativeOption(name: string): (v: string) => number {
     return n;
   };
 }
+
+/** `--split heldout|train`: held-out combinations, or fresh items of trained ones. */
+export function splitOption(v: string): 'heldout' | 'train' {
+  if (v !== 'heldout' && v !== 'train') throw new Error(`--split must be heldout or train, got ${v}`);
+  return v;
+}

@@ -6,7 +6,7 @@ import { type EvalResult, evaluate } from '../../eval/evaluate.js';
 import { DEFAULT_GUIDANCE } from '../../infer/sample.js';
 import { defaultModelDir, loadModel } from '../../model/checkpoint.js';
 import { DEFAULT_MIXTURE, heldoutItems } from '../../train/mixture.js';
-import { intOption, nonNegativeOption } from '../options.js';
+import { intOption, nonNegativeOption, splitOption } from '../options.js';
 
 export function printMetrics(r: EvalResult): void {
   for (const [k, v] of Object.entries(r.metrics))
@@ -24,6 +24,7 @@ export function registerEval(program: Command): void {
     .option(
       '--split <split>',
       'heldout (combinations never trained on) or train (fresh items of trained ones)',
+      splitOption,
       'heldout',
     )
     .option(
@@ -33,9 +34,7 @@ export function registerEval(program: Command): void {
       DEFAULT_GUIDANCE,
     )
     .option('--json', 'print one JSON object of all metrics as the last line')
-    .action((o: { checkpoint: string; n: number; split: string; guidance: number; json?: boolean }) => {
-      if (o.split !== 'heldout' && o.split !== 'train')
-        throw new Error(`--split must be heldout or train, got ${o.split}`);
+    .action((o: { checkpoint: string; n: number; split: 'heldout' | 'train'; guidance: number; json?: boolean }) => {
       const { model, tok } = loadModel(o.checkpoint);
       const items = heldoutItems(Object.keys(DEFAULT_MIXTURE) as TaskKind[], o.n, 1000, o.split);
       const r = evaluate(model, tok, items, { guidance: o.guidance });
@@ -54,12 +53,11 @@ export function registerEvalDialogue(program: Command): void {
     .option(
       '--split <split>',
       'heldout (combinations never trained on) or train (fresh items of trained ones)',
+      splitOption,
       'heldout',
     )
     .option('--json', 'print one JSON object of all metrics as the last line')
-    .action((o: { checkpoint: string; n: number; turns: number; split: string; json?: boolean }) => {
-      if (o.split !== 'heldout' && o.split !== 'train')
-        throw new Error(`--split must be heldout or train, got ${o.split}`);
+    .action((o: { checkpoint: string; n: number; turns: number; split: 'heldout' | 'train'; json?: boolean }) => {
       const engine = loadModel(o.checkpoint);
       const t0 = performance.now();
       const m = evaluateDialogue(engine, {
