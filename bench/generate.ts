@@ -64,7 +64,9 @@ function variantsWithoutCache(model: MultimodalModel, tok: Tokenizers, prompt: s
   }
 }
 
-const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 5);
+const at = process.argv.indexOf('--runs');
+const runs = at > 0 ? Number(process.argv[at + 1]) : 5;
+if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be an integer >= 1, got ${process.argv[at + 1]}`);
 const { model, tok } = loadModel(defaultModelDir());
 const info = kernels().info();
 console.log(
