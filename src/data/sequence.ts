@@ -24,6 +24,9 @@ export type TaskKind = (typeof TASK_KINDS)[number];
 
 export interface ImageRef {
   pixels: RgbImage;
+  /** The codes the image was drawn from (a model's output): the sequence builder uses them as they are
+   *  instead of encoding the pixels again, so a session's context holds exactly what the model produced. */
+  codes?: Int32Array;
   /** The scene drawn, for scene-world images. */
   scene?: Scene;
 }

@@ -38,6 +38,10 @@ export interface SampleOptions {
   /** sampleTurn: end the turn after this many images (an edit turn: 1). */
   maxImages?: number;
   rng?: Rng;
+  /** sampleTurn: the KV cache of an earlier call on a prompt that shares a prefix with this one (a session's
+   *  previous turn). Only the tokens after the common prefix are fed; afterwards it holds this call's
+   *  prompt and output, ready for the next turn. */
+  reuse?: PrefixCache;
   /** Streaming progress: called after each image code (done of total) and each text token (total null). */
   onProgress?: (p: Progress) => void;
 }
@@ -80,8 +84,18 @@ export function pickToken(logits: Float32Array, allowed: (i: number) => boolean,
   return top[top.length - 1];
 }
 
+/** A KV cache (one row) and the ids it holds, kept between turns of a session. */
+export interface PrefixCache {
+  ids: number[];
+  caches: KVCache[];
+  /** Tokens the last call took from the cache / had to feed (for tests and benchmarks). */
+  reused: number;
+  fed: number;
+}
+
 /** A decoding context: B rows that share one prompt (tiled), their caches, and each row's logits after
- *  the last token fed (`last`: (B, V)). */
+ *  the last token fed (`last`: (B, V)). With `reuse` (B = 1), the cache's common prefix with the prompt
+ *  is kept and only the rest is fed. */
 class Context {
   readonly caches: KVCache[];
   readonly last: Float32Array;
@@ -89,9 +103,22 @@ class Context {
     private readonly model: MultimodalModel,
     prompt: Prompt,
     readonly B = 1,
+    reuse: PrefixCache | null = null,
   ) {
-    this.caches = model.newCache(B);
     this.last = new Float32Array(B * model.vocabSize);
+    if (reuse) {
+      // Keep at least one prompt token to feed, so the logits after the prompt are computed.
+      const max = Math.min(reuse.ids.length, prompt.ids.length - 1, reuse.caches[0].length);
+      let L = 0;
+      while (L < max && reuse.ids[L] === prompt.ids[L]) L++;
+      for (const c of reuse.caches) c.length = L;
+      this.caches = reuse.caches;
+      reuse.reused = L;
+      reuse.fed = prompt.ids.length - L;
+      this.feed(prompt.ids.slice(L), prompt.pos2d.slice(L));
+      return;
+    }
+    this.caches = model.newCache(B);
     const T = prompt.ids.length;
     const tile = (a: Int32Array) => {
       const out = new Int32Array(B * T);
@@ -199,7 +226,7 @@ export function sampleTurn(
   const max = model.config.blockSize;
   const s = o.guidance ?? 1;
   const useCfg = uncond !== null && s !== 1;
-  const c = new Context(model, cond);
+  const c = new Context(model, cond, 1, o.reuse ?? null);
   let u: Context | null = null;
   const out: number[] = [];
   const outPos: number[] = [];
@@ -249,5 +276,6 @@ export function sampleTurn(
     feedBoth(sp.imageEnd, -1);
     if (++images >= (o.maxImages ?? Number.POSITIVE_INFINITY)) break;
   }
+  if (o.reuse) o.reuse.ids = [...cond.ids, ...out];
   return { ids: out, segments: parseSequence(startedOpen ? [sp.image, ...out] : out, tok, 'model') };
 }

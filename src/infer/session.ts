@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import {
   decodePng,
   encodePng,
+  type ImageRef,
   modelImage,
   modelText,
   type RgbImage,
@@ -23,7 +24,7 @@ import {
 import type { MultimodalModel } from '../model/multimodal.js';
 import { buildSequence, specialIds, type Tokenizers } from '../model/sequence.js';
 import { Rng } from '../tensor/index.js';
-import { DEFAULT_GUIDANCE, type Prompt, type SampleOptions, sampleTurn } from './sample.js';
+import { DEFAULT_GUIDANCE, type PrefixCache, type Prompt, type SampleOptions, sampleTurn } from './sample.js';
 
 export interface Engine {
   model: MultimodalModel;
@@ -35,7 +36,8 @@ export interface TurnInput {
   image?: RgbImage;
 }
 
-export type TurnOutput = { kind: 'text'; text: string } | { kind: 'image'; image: RgbImage };
+/** A model image keeps the codes it was drawn from: the next turns' context uses them as they are. */
+export type TurnOutput = { kind: 'text'; text: string } | { kind: 'image'; image: RgbImage; codes?: Int32Array };
 
 export interface Turn {
   id: number;
@@ -67,6 +69,9 @@ export class Session {
   private nextId = 1;
   /** The turn the next one follows (null = the start). */
   head: number | null = null;
+  /** The KV cache of the last turn's context and reply: the next turn feeds only what is new after the
+   *  common prefix (after undo or a branch, the prefix up to where the paths part). Not serialized. */
+  private prefix: PrefixCache | null = null;
 
   constructor(
     readonly id: string = randomUUID(),
@@ -99,7 +104,7 @@ export class Session {
 
   /** The newest image on the path to the head (the model's or the user's), or null. */
   lastImage(): RgbImage | null {
-    return latestImage(this.path());
+    return latestImage(this.path())?.pixels ?? null;
   }
 
   /** Continue from an earlier turn (null = from the start): the next turn becomes its child. */
@@ -120,7 +125,10 @@ export class Session {
     checkInput(engine, input);
     const mode = o.mode ?? 'auto';
     const { cond, uncond } = contextPrompts(engine, this.path(), input, mode);
+    if (this.prefix?.caches[0].Tmax !== engine.model.config.blockSize)
+      this.prefix = { ids: [], caches: engine.model.newCache(1), reused: 0, fed: 0 };
     const gen = sampleTurn(engine.model, engine.tok, cond, uncond, {
+      reuse: this.prefix,
       guidance: o.guidance ?? DEFAULT_GUIDANCE,
       temperature: o.temperature ?? 0,
       rng: new Rng(this.seed * 100003 + this.nextId),
@@ -132,9 +140,18 @@ export class Session {
     const output: TurnOutput[] = gen.segments.map((s) =>
       s.kind === 'text'
         ? { kind: 'text', text: s.text }
-        : { kind: 'image', image: { width: size, height: size, data: engine.tok.image.decode([s.codes])[0] } },
+        : {
+            kind: 'image',
+            image: { width: size, height: size, data: engine.tok.image.decode([s.codes])[0] },
+            codes: s.codes,
+          },
     );
     return this.record(input, output);
+  }
+
+  /** Tokens the last turn took from the kept KV cache, and tokens it had to feed. */
+  get cacheStats(): { reused: number; fed: number } {
+    return { reused: this.prefix?.reused ?? 0, fed: this.prefix?.fed ?? 0 };
   }
 
   /** Records a turn whose reply was made elsewhere (a restored turn, or a step run by a caller). */
@@ -157,7 +174,11 @@ export class Session {
         id: t.id,
         parent: t.parent,
         input: { text: t.input.text, image: t.input.image ? png(t.input.image) : undefined },
-        output: t.output.map((o) => (o.kind === 'text' ? o : { kind: 'image' as const, image: png(o.image) })),
+        output: t.output.map((o) =>
+          o.kind === 'text'
+            ? o
+            : { kind: 'image' as const, image: png(o.image), ...(o.codes ? { codes: [...o.codes] } : {}) },
+        ),
       })),
     };
   }
@@ -205,7 +226,13 @@ export class Session {
         },
         output: t.output.map((o, i): TurnOutput => {
           if (o?.kind === 'text' && typeof o.text === 'string') return { kind: 'text', text: o.text };
-          if (o?.kind === 'image') return { kind: 'image', image: image(o.image, `${at}.output[${i}]`) };
+          if (o?.kind === 'image') {
+            const img = image(o.image, `${at}.output[${i}]`);
+            if (o.codes === undefined) return { kind: 'image', image: img };
+            if (!Array.isArray(o.codes) || !o.codes.every((c) => Number.isInteger(c) && c >= 0))
+              fail(`${at}.output[${i}].codes must be an array of integers >= 0`);
+            return { kind: 'image', image: img, codes: Int32Array.from(o.codes) };
+          }
           return fail(`${at}.output[${i}] must be {kind: "text", text} or {kind: "image", image}`);
         }),
       };
@@ -228,7 +255,7 @@ export interface SessionJson {
     id: number;
     parent: number | null;
     input: { text?: string; image?: string };
-    output: ({ kind: 'text'; text: string } | { kind: 'image'; image: string })[];
+    output: ({ kind: 'text'; text: string } | { kind: 'image'; image: string; codes?: number[] })[];
   }[];
 }
 
@@ -293,7 +320,8 @@ function turnSegments(t: { input: TurnInput; output: TurnOutput[] }): Segment[] 
   const segs: Segment[] = [];
   if (t.input.image) segs.push(userImage({ pixels: t.input.image }));
   if (t.input.text !== undefined && t.input.text.trim() !== '') segs.push(userText(t.input.text));
-  for (const o of t.output) segs.push(o.kind === 'text' ? modelText(o.text) : modelImage({ pixels: o.image }));
+  for (const o of t.output)
+    segs.push(o.kind === 'text' ? modelText(o.text) : modelImage({ pixels: o.image, codes: o.codes }));
   return segs;
 }
 
@@ -314,7 +342,7 @@ export function contextPrompts(
     const segs: Segment[] = [];
     const carried = latestImage(path.slice(0, from));
     const first = kept[0] ?? { input, output: [] };
-    if (carried && !first.input.image) segs.push(userImage({ pixels: carried }));
+    if (carried && !first.input.image) segs.push(userImage(carried));
     for (const t of kept) segs.push(...turnSegments(t));
     segs.push(...turnSegments({ input, output: [] }));
     const item: TaskItem = { id: 'session', task: 'chain', split: 'train', segments: segs };
@@ -330,12 +358,13 @@ export function contextPrompts(
   );
 }
 
-function latestImage(turns: readonly Turn[]): RgbImage | null {
+function latestImage(turns: readonly Turn[]): ImageRef | null {
   for (let k = turns.length - 1; k >= 0; k--) {
     const t = turns[k];
     const imgs = t.output.filter((o) => o.kind === 'image');
-    if (imgs.length) return (imgs[imgs.length - 1] as { image: RgbImage }).image;
-    if (t.input.image) return t.input.image;
+    const last = imgs[imgs.length - 1];
+    if (last?.kind === 'image') return { pixels: last.image, codes: last.codes };
+    if (t.input.image) return { pixels: t.input.image };
   }
   return null;
 }

@@ -67,6 +67,13 @@ const codeCache = new WeakMap<ImageRef, Map<ImageTokenizer, Int32Array>>();
 
 /** Image codes of an image (memoised per image and tokenizer). */
 export function imageCodes(img: ImageRef, tok: ImageTokenizer): Int32Array {
+  if (img.codes) {
+    if (img.codes.length !== tok.grid ** 2)
+      throw new Error(
+        `sequence builder: an image carries ${img.codes.length} codes, the tokenizer uses ${tok.grid ** 2}`,
+      );
+    return img.codes;
+  }
   let m = codeCache.get(img);
   if (!m) {
     m = new Map();

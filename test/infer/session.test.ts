@@ -147,3 +147,23 @@ test('plans parse from numbered lines, and executing one makes an edit turn per 
   assert.equal(run.turns[1].parent, run.turns[0].id);
   assert.ok(run.turns.every((t) => t.output.some((o) => o.kind === 'image')));
 });
+
+test('later turns reuse the KV cache (only new tokens are fed) and draw what a fresh prefill draws', () => {
+  const s = new Session('test-5', 2);
+  s.addTurn(engine, { image: picture, text: 'make the circle blue' }, { mode: 'image' });
+  const afterFirst = Session.fromJSON(JSON.parse(JSON.stringify(s.toJSON())));
+  const second = s.addTurn(engine, { text: 'move the circle to the center' }, { mode: 'image' });
+  const { reused, fed } = s.cacheStats;
+  assert.ok(reused > 64, `the first turn's image and prompt come from the cache (reused ${reused})`);
+  assert.ok(fed < 20, `only the new instruction is fed (fed ${fed})`);
+  // A restored session has no cache: it prefills everything, and must draw the same codes.
+  const fresh = afterFirst.addTurn(engine, { text: 'move the circle to the center' }, { mode: 'image' });
+  assert.equal(afterFirst.cacheStats.reused, 0);
+  const codes = (t: typeof second) => [...(t.output[0] as { codes: Int32Array }).codes];
+  assert.deepEqual(codes(second), codes(fresh));
+  // After undo, the cache is cut back to where the paths part.
+  s.undo();
+  const again = s.addTurn(engine, { text: 'move the circle to the center' }, { mode: 'image' });
+  assert.deepEqual(codes(again), codes(second));
+  assert.ok(s.cacheStats.reused > 64);
+});
