@@ -26,3 +26,12 @@ export function splitOption(v: string): 'heldout' | 'train' {
   if (v !== 'heldout' && v !== 'train') throw new Error(`--split must be heldout or train, got ${v}`);
   return v;
 }
+
+/** A probability option in (0, 1] (top-p). */
+export function probabilityOption(name: string): (v: string) => number {
+  return (v) => {
+    const p = Number(v);
+    if (v.trim() === '' || !(p > 0 && p <= 1)) throw new Error(`--${name} must be a number in (0, 1], got ${v}`);
+    return p;
+  };
+}

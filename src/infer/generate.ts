@@ -20,6 +20,8 @@ export interface GenerateOptions {
   /** 0 = greedy (then every variant is the same). Default 0.7. */
   temperature?: number;
   topK?: number;
+  /** Nucleus sampling for the codes (1 = off). */
+  topP?: number;
   seed?: number;
   /** Streaming progress (one call per code position, all variants at once). */
   onProgress?: SampleOptions['onProgress'];
@@ -47,6 +49,7 @@ function drawImages(model: MultimodalModel, tok: Tokenizers, segments: Segment[]
     guidance: o.guidance ?? DEFAULT_GUIDANCE,
     temperature: o.temperature ?? 0.7,
     topK: o.topK ?? 0,
+    topP: o.topP ?? 1,
     onProgress: o.onProgress,
   };
   const sI = o.imageGuidance ?? 1;

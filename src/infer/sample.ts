@@ -25,6 +25,8 @@ export interface SampleOptions {
   temperature?: number;
   /** Keep only the k most likely tokens (0 = all). */
   topK?: number;
+  /** Nucleus sampling: keep the fewest most likely tokens whose probability reaches p (1 = all). */
+  topP?: number;
   /** Classifier-free guidance scale for image codes (1 = no guidance; needs an unconditional prompt). */
   guidance?: number;
   /** sampleImages, edits: the image scale s_I of two-scale guidance (1 = off; needs a bare prompt with
@@ -72,9 +74,19 @@ export function pickToken(logits: Float32Array, allowed: (i: number) => boolean,
   }
   cand.sort((a, b) => logits[b] - logits[a]);
   const k = o.topK && o.topK > 0 ? Math.min(o.topK, cand.length) : cand.length;
-  const top = cand.slice(0, k);
+  let top = cand.slice(0, k);
   const m = logits[top[0]];
-  const w = top.map((i) => Math.exp((logits[i] - m) / temperature));
+  let w = top.map((i) => Math.exp((logits[i] - m) / temperature));
+  const p = o.topP ?? 1;
+  if (!(p > 0 && p <= 1)) throw new Error(`pickToken: topP must be in (0, 1], got ${p}`);
+  if (p < 1) {
+    const total = w.reduce((a, b) => a + b, 0);
+    let acc = 0;
+    let keep = 0;
+    while (keep < w.length && acc < p * total) acc += w[keep++];
+    top = top.slice(0, keep);
+    w = w.slice(0, keep);
+  }
   if (!o.rng) throw new Error('pickToken: sampling at temperature > 0 needs an rng');
   let u = o.rng.next() * w.reduce((a, b) => a + b, 0);
   for (let j = 0; j < top.length; j++) {

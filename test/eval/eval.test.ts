@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { makeWorldItem, type TaskKind } from '../../src/data/index.js';
 import { evaluate, METRIC_KEYS } from '../../src/eval/evaluate.js';
 import { imagePrompt } from '../../src/infer/generate.js';
-import { guide, sampleImages, sampleTurn } from '../../src/infer/sample.js';
+import { guide, pickToken, sampleImages, sampleTurn } from '../../src/infer/sample.js';
 import { modelConfig } from '../../src/model/config.js';
 import { MultimodalModel } from '../../src/model/multimodal.js';
 import { buildSequence, specialIds } from '../../src/model/sequence.js';
@@ -129,4 +129,22 @@ test('two-scale edit guidance: the image term vanishes when the bare prompt equa
     () => sampleImages(model, tok, full, unc, rngs(), { ...opts, imageGuidance: 2 }),
     /needs the unconditional and the bare/,
   );
+});
+
+test('pickToken: greedy, top-k and top-p keep only the tokens they should', () => {
+  const logits = Float32Array.from([Math.log(0.5), Math.log(0.3), Math.log(0.15), Math.log(0.05)]);
+  const all = () => true;
+  assert.equal(pickToken(logits, all, { temperature: 0 }), 0);
+  const seen = (o: object) => {
+    const rng = new Rng(3);
+    const got = new Set<number>();
+    for (let i = 0; i < 400; i++) got.add(pickToken(logits, all, { temperature: 1, rng, ...o }));
+    return [...got].sort();
+  };
+  assert.deepEqual(seen({}), [0, 1, 2, 3]);
+  assert.deepEqual(seen({ topK: 2 }), [0, 1]);
+  assert.deepEqual(seen({ topP: 0.79 }), [0, 1], '0.5 + 0.3 reaches 0.79');
+  assert.deepEqual(seen({ topP: 0.81 }), [0, 1, 2]);
+  assert.deepEqual(seen({ topP: 0.45 }), [0]);
+  assert.throws(() => pickToken(logits, all, { temperature: 1, rng: new Rng(1), topP: 0 }), /topP must be in/);
 });

@@ -9,7 +9,7 @@ import { editImage, generateImages } from '../../infer/generate.js';
 import { DEFAULT_GUIDANCE } from '../../infer/sample.js';
 import { defaultModelDir, loadModel } from '../../model/checkpoint.js';
 import { readImageFile } from '../../tokenizers/index.js';
-import { intOption, nonNegativeOption } from '../options.js';
+import { intOption, nonNegativeOption, probabilityOption } from '../options.js';
 import { streamProgress } from '../progress.js';
 
 export function registerGenerate(program: Command): void {
@@ -22,11 +22,27 @@ export function registerGenerate(program: Command): void {
     .option('--model <dir>', 'model checkpoint (default: the shipped model)')
     .option('--guidance <s>', 'classifier-free guidance scale', nonNegativeOption('guidance'), DEFAULT_GUIDANCE)
     .option('--temperature <t>', '0 = greedy', nonNegativeOption('temperature'), 0.7)
+    .option('--top-k <k>', 'sample among the k most likely codes (0 = all)', intOption('top-k', 0), 0)
+    .option(
+      '--top-p <p>',
+      'nucleus sampling: the most likely codes reaching probability p (1 = all)',
+      nonNegativeOption('top-p'),
+      1,
+    )
     .option('--seed <s>', 'seed of the variants', intOption('seed', 0), 0)
     .action(
       (
         prompt: string,
-        o: { n: number; out: string; model?: string; guidance: number; temperature: number; seed: number },
+        o: {
+          n: number;
+          out: string;
+          model?: string;
+          guidance: number;
+          temperature: number;
+          topK: number;
+          topP: number;
+          seed: number;
+        },
       ) => {
         const { model, tok } = loadModel(o.model ?? defaultModelDir());
         const t0 = performance.now();
@@ -34,6 +50,8 @@ export function registerGenerate(program: Command): void {
           n: o.n,
           guidance: o.guidance,
           temperature: o.temperature,
+          topK: o.topK,
+          topP: o.topP,
           seed: o.seed,
           onProgress: streamProgress(`drawing ${o.n}`),
         });
