@@ -26,7 +26,7 @@ export function registerGenerate(program: Command): void {
     .option(
       '--top-p <p>',
       'nucleus sampling: the most likely codes reaching probability p (1 = all)',
-      nonNegativeOption('top-p'),
+      probabilityOption('top-p'),
       1,
     )
     .option('--seed <s>', 'seed of the variants', intOption('seed', 0), 0)
