@@ -1,6 +1,6 @@
 // `tessera demo`: the README's main job. Loads the shipped model (models/tessera-default) — or, when it is
-// missing, trains a small one for a minute — then draws 4 variants for two prompts and performs an edit,
-// writes the images to demo-out/, and has the verifier (never the model) judge every one of them.
+// missing, trains a small one for a minute — then draws 4 variants for two prompts, performs an edit and a
+// 3-turn edit session, writes the images to demo-out/, and has the verifier (never the model) judge each.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -8,12 +8,16 @@ import {
   makeWorldItem,
   preservation,
   type RgbImage,
+  Rng,
   renderScene,
+  sampleChain,
+  sampleScene,
   upscale,
   verifyImage,
   writePng,
 } from '../../data/index.js';
 import { editImage, generateImages } from '../../infer/generate.js';
+import { Session } from '../../infer/session.js';
 import { defaultModelDir, loadModel } from '../../model/checkpoint.js';
 import { kernels } from '../../tensor/index.js';
 import { defaultImageTokenizerDir, sampleScenes, Vqvae } from '../../tokenizers/index.js';
@@ -106,5 +110,30 @@ export function registerDemo(program: Command): void {
             `${(100 * kept).toFixed(1)}% of pixels outside the edit kept, ${ms.toFixed(0)} ms -> ${path} (input | output | target)`,
         );
       }
+
+      // 4. A 3-turn session: each turn edits the model's own last image (the KV cache carries over).
+      const chainRng = new Rng(seed).fork(7);
+      const start = sampleScene(chainRng, 'train');
+      const steps = sampleChain(chainRng, start, 'train', 3);
+      const session = new Session('demo', seed);
+      const images = [renderScene(start)];
+      const verdicts: string[] = [];
+      const s0 = performance.now();
+      steps.forEach((st, k) => {
+        const t = session.addTurn(
+          { model, tok },
+          k === 0 ? { image: images[0], text: st.instruction } : { text: st.instruction },
+          { mode: 'image' },
+        );
+        const drawn = t.output.find((x) => x.kind === 'image');
+        const img = drawn?.kind === 'image' ? drawn.image : images[images.length - 1];
+        verdicts.push(`"${st.instruction}" ${verifyImage(st.after, img).ok ? 'right' : 'wrong'}`);
+        images.push(img);
+      });
+      const path = join(o.out, 'session.png');
+      writePng(path, strip(images));
+      console.log(
+        `session of ${steps.length} turns (${(performance.now() - s0).toFixed(0)} ms): ${verdicts.join('; ')} -> ${path}`,
+      );
     });
 }
