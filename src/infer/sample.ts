@@ -98,6 +98,8 @@ export function pickToken(logits: Float32Array, allowed: (i: number) => boolean,
 
 /** A KV cache (one row) and the ids it holds, kept between turns of a session. */
 export interface PrefixCache {
+  /** The model the cache was computed with (a cache is never reused across models). */
+  model: MultimodalModel;
   ids: number[];
   caches: KVCache[];
   /** Tokens the last call took from the cache / had to feed (for tests and benchmarks). */
@@ -119,11 +121,14 @@ class Context {
   ) {
     this.last = new Float32Array(B * model.vocabSize);
     if (reuse) {
+      if (reuse.model !== model) throw new Error('sampleTurn: the reused KV cache belongs to another model');
       // Keep at least one prompt token to feed, so the logits after the prompt are computed.
       const max = Math.min(reuse.ids.length, prompt.ids.length - 1, reuse.caches[0].length);
       let L = 0;
       while (L < max && reuse.ids[L] === prompt.ids[L]) L++;
       for (const c of reuse.caches) c.length = L;
+      // Until this call ends well, the cache is only known to hold the common prefix.
+      reuse.ids.length = L;
       this.caches = reuse.caches;
       reuse.reused = L;
       reuse.fed = prompt.ids.length - L;

@@ -125,8 +125,8 @@ export class Session {
     checkInput(engine, input);
     const mode = o.mode ?? 'auto';
     const { cond, uncond } = contextPrompts(engine, this.path(), input, mode);
-    if (this.prefix?.caches[0].Tmax !== engine.model.config.blockSize)
-      this.prefix = { ids: [], caches: engine.model.newCache(1), reused: 0, fed: 0 };
+    if (this.prefix?.model !== engine.model)
+      this.prefix = { model: engine.model, ids: [], caches: engine.model.newCache(1), reused: 0, fed: 0 };
     const gen = sampleTurn(engine.model, engine.tok, cond, uncond, {
       reuse: this.prefix,
       guidance: o.guidance ?? DEFAULT_GUIDANCE,

@@ -166,4 +166,17 @@ test('later turns reuse the KV cache (only new tokens are fed) and draw what a f
   const again = s.addTurn(engine, { text: 'move the circle to the center' }, { mode: 'image' });
   assert.deepEqual(codes(again), codes(second));
   assert.ok(s.cacheStats.reused > 64);
+  // Another model never reuses this model's cache.
+  const other: Engine = {
+    tok,
+    model: new MultimodalModel(
+      modelConfig(
+        { textVocabSize: tok.text.vocabSize, imageCodebookSize: tok.image.codebookSize, blockSize: 384, seed: 9 },
+        'tiny',
+      ),
+      tok.image,
+    ),
+  };
+  s.addTurn(other, { text: 'make it red' }, { mode: 'image' });
+  assert.equal(s.cacheStats.reused, 0);
 });
