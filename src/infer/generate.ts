@@ -27,41 +27,59 @@ export interface GenerateOptions {
   onProgress?: SampleOptions['onProgress'];
 }
 
-/** The prompt for user segments, ending with <|model|><|image|>; dropText gives guidance's unconditional one. */
-export function imagePrompt(segments: Segment[], tok: Tokenizers, dropText: boolean): Prompt {
+/**
+ * The prompt for a model turn after these segments: they, then <|model|>, and <|image|> too when the model
+ * must draw now. dropText gives guidance's unconditional prompt. Used by generation, edits and sessions.
+ */
+export function turnPrompt(segments: Segment[], tok: Tokenizers, dropText: boolean, drawNow: boolean): Prompt {
   const item: TaskItem = { id: 'request', task: 't2i', split: 'train', segments };
   const built = buildSequence(item, tok, { dropText });
   const sp = specialIds(tok);
+  const tail = drawNow ? [sp.model, sp.image] : [sp.model];
   return {
-    ids: Int32Array.from([...built.ids, sp.model, sp.image]),
-    pos2d: Int32Array.from([...built.pos2d, -1, -1]),
+    ids: Int32Array.from([...built.ids, ...tail]),
+    pos2d: Int32Array.from([...built.pos2d, ...tail.map(() => -1)]),
   };
+}
+
+/** The prompt for user segments, ending with <|model|><|image|>. */
+export function imagePrompt(segments: Segment[], tok: Tokenizers, dropText: boolean): Prompt {
+  return turnPrompt(segments, tok, dropText, true);
+}
+
+/** Refuses an image the model cannot take (size and byte count), naming both sizes. */
+export function checkModelImage(tok: Tokenizers, image: RgbImage): void {
+  const s = tok.image.imageSize;
+  if (image.width !== s || image.height !== s || image.data.length !== s * s * 3)
+    throw new Error(`the image is ${image.width}x${image.height}, the model works on ${s}x${s} RGB images`);
 }
 
 function drawImages(model: MultimodalModel, tok: Tokenizers, segments: Segment[], o: GenerateOptions): RgbImage[] {
   const n = o.n ?? 1;
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`n must be an integer in 1..64, got ${n}`);
-  const cond = imagePrompt(segments, tok, false);
-  const uncond = imagePrompt(segments, tok, true);
-  const size = tok.image.imageSize;
-  const rngs = Array.from({ length: n }, (_, v) => new Rng((o.seed ?? 0) * 1000 + v));
   const so: SampleOptions = {
     guidance: o.guidance ?? DEFAULT_GUIDANCE,
+    imageGuidance: o.imageGuidance ?? 1,
     temperature: o.temperature ?? 0.7,
     topK: o.topK ?? 0,
     topP: o.topP ?? 1,
     onProgress: o.onProgress,
   };
-  const sI = o.imageGuidance ?? 1;
+  // The unconditional and bare prompts only when guidance uses them.
+  const guided = so.guidance !== 1 || so.imageGuidance !== 1;
+  const cond = imagePrompt(segments, tok, false);
+  const uncond = guided ? imagePrompt(segments, tok, true) : null;
   const bare =
-    sI !== 1
+    so.imageGuidance !== 1
       ? imagePrompt(
           segments.filter((x) => x.kind !== 'image'),
           tok,
           true,
         )
       : null;
-  const codes = sampleImages(model, tok, cond, uncond, rngs, { ...so, imageGuidance: sI }, bare);
+  const size = tok.image.imageSize;
+  const rngs = Array.from({ length: n }, (_, v) => new Rng((o.seed ?? 0) * 1000 + v));
+  const codes = sampleImages(model, tok, cond, uncond, rngs, so, bare);
   return tok.image.decode(codes).map((data) => ({ width: size, height: size, data }));
 }
 
@@ -87,8 +105,6 @@ export function editImage(
 ): RgbImage[] {
   if (instruction.trim() === '')
     throw new Error('the instruction is empty: say what to change, e.g. "make the circle blue"');
-  const s = tok.image.imageSize;
-  if (image.width !== s || image.height !== s)
-    throw new Error(`the image is ${image.width}x${image.height}, the model works on ${s}x${s}`);
+  checkModelImage(tok, image);
   return drawImages(model, tok, [userImage({ pixels: image }), userText(instruction)], { temperature: 0, ...o });
 }

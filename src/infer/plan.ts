@@ -25,7 +25,7 @@ export function parsePlan(text: string): string[] {
 /** The model's step plan for a compound instruction about an image (empty when it writes none). */
 export function planSteps(engine: Engine, image: RgbImage, instruction: string): { text: string; steps: string[] } {
   if (instruction.trim() === '') throw new Error('the instruction is empty: say what to change');
-  const { cond } = contextPrompts(engine, [], { image, text: instruction }, 'text');
+  const { cond } = contextPrompts(engine, [], { image, text: instruction }, 'text', false);
   const gen = sampleTurn(engine.model, engine.tok, cond, null, { temperature: 0, onImage: 'stop', maxTextTokens: 96 });
   const text = gen.segments
     .filter((s) => s.kind === 'text')

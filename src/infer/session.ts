@@ -17,13 +17,13 @@ import {
   modelText,
   type RgbImage,
   type Segment,
-  type TaskItem,
   userImage,
   userText,
 } from '../data/index.js';
 import type { MultimodalModel } from '../model/multimodal.js';
-import { buildSequence, specialIds, type Tokenizers } from '../model/sequence.js';
+import type { Tokenizers } from '../model/sequence.js';
 import { Rng } from '../tensor/index.js';
+import { checkModelImage, turnPrompt } from './generate.js';
 import { DEFAULT_GUIDANCE, type PrefixCache, type Prompt, type SampleOptions, sampleTurn } from './sample.js';
 
 export interface Engine {
@@ -124,12 +124,13 @@ export class Session {
   addTurn(engine: Engine, input: TurnInput, o: TurnOptions = {}): Turn {
     checkInput(engine, input);
     const mode = o.mode ?? 'auto';
-    const { cond, uncond } = contextPrompts(engine, this.path(), input, mode);
+    const guidance = o.guidance ?? DEFAULT_GUIDANCE;
+    const { cond, uncond } = contextPrompts(engine, this.path(), input, mode, guidance !== 1);
     if (this.prefix?.model !== engine.model)
       this.prefix = { model: engine.model, ids: [], caches: engine.model.newCache(1), reused: 0, fed: 0 };
     const gen = sampleTurn(engine.model, engine.tok, cond, uncond, {
       reuse: this.prefix,
-      guidance: o.guidance ?? DEFAULT_GUIDANCE,
+      guidance,
       temperature: o.temperature ?? 0,
       rng: new Rng(this.seed * 100003 + this.nextId),
       onImage: mode === 'text' ? 'forbid' : 'draw',
@@ -310,10 +311,7 @@ export class SessionStore {
 function checkInput(engine: Engine, input: TurnInput): void {
   const text = input.text?.trim() ?? '';
   if (text === '' && !input.image) throw new Error('a turn needs text, an image, or both; got neither');
-  const size = engine.tok.image.imageSize;
-  const img = input.image;
-  if (img && (img.width !== size || img.height !== size || img.data.length !== size * size * 3))
-    throw new Error(`the image is ${img.width}x${img.height}, the model works on ${size}x${size} RGB images`);
+  if (input.image) checkModelImage(engine.tok, input.image);
 }
 
 function turnSegments(t: { input: TurnInput; output: TurnOutput[] }): Segment[] {
@@ -331,12 +329,11 @@ export function contextPrompts(
   path: readonly Turn[],
   input: TurnInput,
   mode: TurnOptions['mode'] = 'auto',
-): { cond: Prompt; uncond: Prompt } {
+  /** Build the unconditional prompt too (only guidance uses it). */
+  guided = true,
+): { cond: Prompt; uncond: Prompt | null } {
   const { tok, model } = engine;
-  const sp = specialIds(tok);
-  const g2 = tok.image.grid ** 2;
-  const reserve = mode === 'text' ? 48 : g2 + 4;
-  const tail = mode === 'image' ? [sp.model, sp.image] : [sp.model];
+  const reserve = mode === 'text' ? 48 : tok.image.grid ** 2 + 4;
   for (let from = 0; from <= path.length; from++) {
     const kept = path.slice(from);
     const segs: Segment[] = [];
@@ -345,13 +342,9 @@ export function contextPrompts(
     if (carried && !first.input.image) segs.push(userImage(carried));
     for (const t of kept) segs.push(...turnSegments(t));
     segs.push(...turnSegments({ input, output: [] }));
-    const item: TaskItem = { id: 'session', task: 'chain', split: 'train', segments: segs };
-    const make = (dropText: boolean): Prompt => {
-      const b = buildSequence(item, tok, { dropText });
-      return { ids: Int32Array.from([...b.ids, ...tail]), pos2d: Int32Array.from([...b.pos2d, ...tail.map(() => -1)]) };
-    };
-    const cond = make(false);
-    if (cond.ids.length + reserve <= model.config.blockSize) return { cond, uncond: make(true) };
+    const cond = turnPrompt(segs, tok, false, mode === 'image');
+    if (cond.ids.length + reserve <= model.config.blockSize)
+      return { cond, uncond: guided ? turnPrompt(segs, tok, true, mode === 'image') : null };
   }
   throw new Error(
     `the input alone does not fit the model's context of ${model.config.blockSize} tokens; shorten the text`,

@@ -113,7 +113,7 @@ test('a long dialogue keeps within the block and keeps the picture it edits', ()
   assert.ok(cond.ids.length + 64 <= engine.model.config.blockSize);
   assert.equal(cond.ids[1], sp.image, 'the first kept turn opens with the carried image');
   assert.deepEqual([...cond.ids.slice(-2)], [sp.model, sp.image]);
-  assert.ok(uncond.ids.length < cond.ids.length, 'the unconditional prompt drops the user text');
+  assert.ok(uncond!.ids.length < cond.ids.length, 'the unconditional prompt drops the user text');
   assert.throws(
     () => contextPrompts(engine, [], { text: 'very long '.repeat(400) }, 'image'),
     /does not fit the model's context/,

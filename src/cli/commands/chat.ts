@@ -101,7 +101,7 @@ class Chat {
 
   /** Runs one line; false to quit. */
   run(line: string): boolean {
-    const [cmd, ...rest] = line.startsWith('/') ? line.split(/\s+/) : ['', line];
+    const [cmd] = line.startsWith('/') ? line.split(/\s+/) : ['', line];
     const arg = line.startsWith('/') ? line.slice(cmd.length).trim() : line;
     const need = (what: string) => {
       if (arg === '') throw new Error(`${cmd} needs ${what}`);
@@ -131,7 +131,7 @@ class Chat {
       }
       case '/branch': {
         const n = Number(need('a turn number'));
-        if (!Number.isInteger(n) || n < 0) throw new Error(`/branch needs a turn number, got "${rest.join(' ')}"`);
+        if (!Number.isInteger(n) || n < 0) throw new Error(`/branch needs a turn number, got "${arg}"`);
         this.session.branch(n === 0 ? null : n);
         console.log(n === 0 ? 'continuing from the start' : `continuing from turn ${n}`);
         this.save();
