@@ -18,12 +18,16 @@ export interface Batch {
   tasks: (TaskKind | null)[]; // (B,) null for sequences from a token cache
 }
 
-/** Builds a batch; each image-producing item has its user text dropped with probability condDropout. */
+/** An item's training sequence: an image-producing item has its user text dropped with probability
+ *  condDropout (condition dropout, so guidance has an unconditional model). One rule for every data path. */
+export function trainingSequence(item: TaskItem, tok: Tokenizers, condDropout: number, rng: Rng) {
+  const drop = GENERATION_TASKS.includes(item.task) && rng.next() < condDropout;
+  return buildSequence(item, tok, { dropText: drop });
+}
+
+/** Builds a batch of training sequences (with condition dropout). */
 export function makeBatch(items: TaskItem[], tok: Tokenizers, blockSize: number, condDropout: number, rng: Rng): Batch {
-  const seqs = items.map((it) => {
-    const drop = GENERATION_TASKS.includes(it.task) && rng.next() < condDropout;
-    return buildSequence(it, tok, { dropText: drop });
-  });
+  const seqs = items.map((it) => trainingSequence(it, tok, condDropout, rng));
   return packBatch(
     seqs,
     items.map((it) => it.task),

@@ -8,11 +8,11 @@
 // Exact resume: a pool is a pure function of the mixture state and the dropout RNG at the moment it was
 // drawn, so the state is those two plus how many of its batches were used; restoring redraws the pool.
 import type { TaskItem } from '../data/index.js';
-import { buildSequence, type Tokenizers } from '../model/sequence.js';
+import type { Tokenizers } from '../model/sequence.js';
 import { Rng } from '../tensor/index.js';
-import { type Batch, packBatch } from './batch.js';
+import { type Batch, packBatch, trainingSequence } from './batch.js';
 import type { PackedSequence } from './cache.js';
-import { GENERATION_TASKS, Mixture, type MixtureState } from './mixture.js';
+import { Mixture, type MixtureState } from './mixture.js';
 
 type RngState = { state: number; spare: number | null };
 
@@ -79,8 +79,7 @@ export class BucketBatcher {
     const built: Built[] = [];
     for (let i = 0; i < this.poolSize; i++) {
       const item = this.mixture.next();
-      const drop = GENERATION_TASKS.includes(item.task) && this.dropRng.next() < this.condDropout;
-      built.push({ item, seq: buildSequence(item, this.tok, { dropText: drop }) });
+      built.push({ item, seq: trainingSequence(item, this.tok, this.condDropout, this.dropRng) });
     }
     const len = (b: Built) => Math.min(this.blockSize, b.seq.ids.length);
     built.sort((a, b) => len(a) - len(b));

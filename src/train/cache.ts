@@ -5,9 +5,9 @@
 // applied when the cache is written (each image-producing item drops its text with the configured rate).
 import type { TaskItem } from '../data/index.js';
 import { TokenCacheReader, TokenCacheWriter } from '../data/token-cache.js';
-import { buildSequence, specialIds, type Tokenizers } from '../model/sequence.js';
+import { specialIds, type Tokenizers } from '../model/sequence.js';
 import { Rng } from '../tensor/index.js';
-import { GENERATION_TASKS } from './mixture.js';
+import { trainingSequence } from './batch.js';
 
 /** What the batch packer needs of a sequence. */
 export interface PackedSequence {
@@ -27,8 +27,7 @@ export function writeTaskCache(
   const w = new TokenCacheWriter(path, tok.text.vocabSize + tok.image.codebookSize);
   const rng = new Rng(seed);
   for (const it of items) {
-    const drop = GENERATION_TASKS.includes(it.task) && rng.next() < condDropout;
-    const s = buildSequence(it, tok, { dropText: drop });
+    const s = trainingSequence(it, tok, condDropout, rng);
     w.append(s.ids, s.produced);
   }
   return w.finish();
