@@ -9,6 +9,7 @@
 #include "kernels.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -18,10 +19,17 @@
 
 #include "pool.h"
 
-#ifdef TESSERA_ACCELERATE
+#include "gemm.h"
+
+// The build picks the BLAS (binding.gyp): TESSERA_ACCELERATE (macOS), TESSERA_BLIS, TESSERA_NO_BLAS (the
+// compiler-only build: our own gemm only); otherwise OpenBLAS.
+#if defined(TESSERA_ACCELERATE)
 #define ACCELERATE_NEW_LAPACK 1
 #include <Accelerate/Accelerate.h>
-#else
+#elif defined(TESSERA_BLIS)
+#include <blis.h>
+#include <cblas.h>
+#elif !defined(TESSERA_NO_BLAS)
 #include <cblas.h>
 #endif
 
@@ -43,11 +51,33 @@ static ThreadPool* gPool = nullptr;  // created once, never destroyed (helper th
 static std::once_flag gInit;
 
 static void setBlasThreads(int n) {
-#ifndef TESSERA_ACCELERATE
+#if defined(TESSERA_BLIS)
+  bli_thread_set_num_threads(n);
+#elif !defined(TESSERA_ACCELERATE) && !defined(TESSERA_NO_BLAS)
   openblas_set_num_threads(n);
 #else
   (void)n;
 #endif
+}
+
+// The one matrix product every kernel calls: the BLAS, or our own gemm (the compiler-only build, or
+// TESSERA_GEMM=own in a BLAS build, for comparison).
+using SgemmFn = void (*)(bool, bool, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+#if defined(TESSERA_NO_BLAS)
+static constexpr bool kHaveBlas = false;
+static SgemmFn gSgemm = ownSgemm;
+#else
+static constexpr bool kHaveBlas = true;
+static void blasSgemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
+                      const float* B, int ldb, float beta, float* C, int ldc) {
+  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, M, N, K, alpha,
+              A, lda, B, ldb, beta, C, ldc);
+}
+static SgemmFn gSgemm = blasSgemm;
+#endif
+static inline void sgemm1(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda,
+                          const float* B, int ldb, float beta, float* C, int ldc) {
+  gSgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 void init(int threads) {
@@ -58,6 +88,8 @@ void init(int threads) {
     if (const char* s = std::getenv("TESSERA_ATT_BLOCK")) kAttBlock = std::max(1, std::atoi(s));
     if (const char* s = std::getenv("TESSERA_SMALL_GEMM")) kSmallGemm = std::atof(s);
     if (const char* s = std::getenv("TESSERA_GEMM_SPLIT")) gSplitGemm = std::atoi(s) != 0;
+    if (const char* s = std::getenv("TESSERA_GEMM"); s && std::string(s) == "own") gSgemm = ownSgemm;
+    if (gSgemm == ownSgemm) gSplitGemm = true;  // our gemm is single-threaded: the pool splits it
     setBlasThreads(gSplitGemm ? 1 : gPool->size());
   });
 }
@@ -67,8 +99,12 @@ int threads() { return gPool ? gPool->size() : 1; }
 static ThreadPool& pool() { return *gPool; }
 
 std::string blasName() {
-#ifdef TESSERA_ACCELERATE
+#if defined(TESSERA_ACCELERATE)
   return "Accelerate";
+#elif defined(TESSERA_BLIS)
+  return std::string("BLIS ") + bli_info_get_version_str() + " (" + bli_arch_string(bli_arch_query_id()) + ")";
+#elif defined(TESSERA_NO_BLAS)
+  return "none";
 #else
   std::string s = openblas_get_config();
   while (!s.empty() && s.back() == ' ') s.pop_back();
@@ -76,6 +112,58 @@ std::string blasName() {
   s += par == 0 ? " (sequential)" : par == 1 ? " (pthread)" : " (openmp)";
   return s;
 #endif
+}
+
+std::string blasCore() {
+#if !defined(TESSERA_ACCELERATE) && !defined(TESSERA_BLIS) && !defined(TESSERA_NO_BLAS)
+  return openblas_get_corename();
+#elif defined(TESSERA_BLIS)
+  return bli_arch_string(bli_arch_query_id());
+#else
+  return "";
+#endif
+}
+
+std::string buildName() {
+#if defined(TESSERA_NO_BLAS)
+  return "compiler-only";
+#elif defined(TESSERA_BLIS)
+  return "blis";
+#elif defined(TESSERA_ACCELERATE)
+  return "accelerate";
+#else
+  return "openblas";
+#endif
+}
+
+std::string gemmName() {
+  if (gSgemm == ownSgemm) return std::string("own (") + ownGemmIsa() + ")";
+  return kHaveBlas ? blasName() : "own";
+}
+
+double peakGflops(double seconds) {
+  // every pool thread runs the FMA loop at once; the slowest thread's time sets the rate
+  const int nt = threads();
+  std::vector<double> flops(nt, 0.0), secs(nt, 0.0);
+  pool().parallelFor(nt, 1, [&](int, int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; t++) {
+      int64_t iters = 1 << 16;
+      for (;;) {
+        const auto start = std::chrono::steady_clock::now();
+        const double f = fmaPeakFlops(iters);
+        const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (dt >= seconds || iters > (int64_t(1) << 40)) {
+          flops[t] = f;
+          secs[t] = dt;
+          break;
+        }
+        iters *= 2;
+      }
+    }
+  });
+  double total = 0;
+  for (int t = 0; t < nt; t++) total += flops[t] / secs[t];
+  return total / 1e9;
 }
 
 // While alive, BLAS calls run single-threaded (used when our own threads each call BLAS).
@@ -178,10 +266,8 @@ void gemm(bool transA, bool transB, int M, int N, int K, float alpha, const floa
       }
     return;
   }
-  const CBLAS_TRANSPOSE ta = transA ? CblasTrans : CblasNoTrans;
-  const CBLAS_TRANSPOSE tb = transB ? CblasTrans : CblasNoTrans;
   auto one = [&](int64_t bi) {
-    cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A + bi * strideA, lda, B + bi * strideB, ldb, beta,
+    sgemm1(transA, transB, M, N, K, alpha, A + bi * strideA, lda, B + bi * strideB, ldb, beta,
                 C + bi * strideC, ldc);
   };
   const int nt = threads();
@@ -211,10 +297,10 @@ void gemm(bool transA, bool transB, int M, int N, int K, float alpha, const floa
       const int64_t p0 = k0 * 16, p1 = std::min(len, k1 * 16);
       const int cnt = int(p1 - p0);
       if (splitRows)
-        cblas_sgemm(CblasRowMajor, ta, tb, cnt, N, K, alpha, transA ? a + p0 : a + p0 * lda, lda, b, ldb, beta,
+        sgemm1(transA, transB, cnt, N, K, alpha, transA ? a + p0 : a + p0 * lda, lda, b, ldb, beta,
                     c + p0 * ldc, ldc);
       else
-        cblas_sgemm(CblasRowMajor, ta, tb, M, cnt, K, alpha, a, lda, transB ? b + p0 * ldb : b + p0, ldb, beta,
+        sgemm1(transA, transB, M, cnt, K, alpha, a, lda, transB ? b + p0 * ldb : b + p0, ldb, beta,
                     c + p0, ldc);
     });
   }
@@ -534,7 +620,7 @@ static void attentionForwardPair(const float* qkv, const float* keyMask, float* 
   // S = scale * Q K^T, lower block triangle only
   for (int r0 = 0; r0 < T; r0 += kAttBlock) {
     const int r1 = std::min(T, r0 + kAttBlock);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, r1, hd, scale, Q + int64_t(r0) * C3, C3, K, C3,
+    sgemm1(false, true, r1 - r0, r1, hd, scale, Q + int64_t(r0) * C3, C3, K, C3,
                 0.0f, A + int64_t(r0) * T, T);
   }
   // masked row softmax
@@ -563,7 +649,7 @@ static void attentionForwardPair(const float* qkv, const float* keyMask, float* 
   // Y = P V
   for (int r0 = 0; r0 < T; r0 += kAttBlock) {
     const int r1 = std::min(T, r0 + kAttBlock);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, hd, r1, 1.0f, A + int64_t(r0) * T, T, V, C3, 0.0f,
+    sgemm1(false, false, r1 - r0, hd, r1, 1.0f, A + int64_t(r0) * T, T, V, C3, 0.0f,
                 Y + int64_t(r0) * C, C);
   }
 }
@@ -585,13 +671,13 @@ static void attentionBackwardPair(const float* dy, const float* qkv, const float
   // dP = dY V^T (lower block triangle)
   for (int r0 = 0; r0 < T; r0 += kAttBlock) {
     const int r1 = std::min(T, r0 + kAttBlock);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, r1, hd, 1.0f, dY + int64_t(r0) * C, C, V, C3, 0.0f,
+    sgemm1(false, true, r1 - r0, r1, hd, 1.0f, dY + int64_t(r0) * C, C, V, C3, 0.0f,
                 S + int64_t(r0) * T, T);
   }
   // dV += P^T dY: keys [c0, c1) get contributions from queries t >= c0 (P is zero above the diagonal)
   for (int c0 = 0; c0 < T; c0 += kAttBlock) {
     const int c1 = std::min(T, c0 + kAttBlock);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, c1 - c0, hd, T - c0, 1.0f, A + int64_t(c0) * T + c0, T,
+    sgemm1(true, false, c1 - c0, hd, T - c0, 1.0f, A + int64_t(c0) * T + c0, T,
                 dY + int64_t(c0) * C, C, 1.0f, dV + int64_t(c0) * C3, C3);
   }
   // dS = P * (dP - rowsum(P * dP)) * scale, zero above the diagonal inside the computed block
@@ -609,13 +695,13 @@ static void attentionBackwardPair(const float* dy, const float* qkv, const float
   // dQ += dS K
   for (int r0 = 0; r0 < T; r0 += kAttBlock) {
     const int r1 = std::min(T, r0 + kAttBlock);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, hd, r1, 1.0f, S + int64_t(r0) * T, T, K, C3, 1.0f,
+    sgemm1(false, false, r1 - r0, hd, r1, 1.0f, S + int64_t(r0) * T, T, K, C3, 1.0f,
                 dQ + int64_t(r0) * C3, C3);
   }
   // dK += dS^T Q
   for (int c0 = 0; c0 < T; c0 += kAttBlock) {
     const int c1 = std::min(T, c0 + kAttBlock);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, c1 - c0, hd, T - c0, 1.0f, S + int64_t(c0) * T + c0, T,
+    sgemm1(true, false, c1 - c0, hd, T - c0, 1.0f, S + int64_t(c0) * T + c0, T,
                 Q + int64_t(c0) * C3, C3, 1.0f, dK + int64_t(c0) * C3, C3);
   }
 }

@@ -11,6 +11,10 @@ namespace tessera {
 void init(int threads);  // creates the pool and sets the BLAS thread count; idempotent
 int threads();
 std::string blasName();
+std::string blasCore();   // the BLAS's kernel family for this CPU (OpenBLAS core name, BLIS arch), or ""
+std::string buildName();  // "openblas", "blis", "accelerate", or "compiler-only"
+std::string gemmName();   // what gemm() calls: the BLAS, or our own gemm and its instruction set
+double peakGflops(double seconds);  // measured FMA peak of all pool threads at once
 
 void gemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, int lda, int64_t strideA,
           const float* B, int ldb, int64_t strideB, float beta, float* C, int ldc, int64_t strideC, int64_t batch);

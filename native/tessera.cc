@@ -163,7 +163,22 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("backend", "native");
   o.Set("blas", tessera::blasName());
   o.Set("threads", tessera::threads());
+  o.Set("build", tessera::buildName());
+  o.Set("gemm", tessera::gemmName());
+  o.Set("blasCore", tessera::blasCore());
   return o;
+}
+
+// peakGflops(seconds): the measured FMA peak of every pool thread at once (not a kernel; for doctor/bench).
+Napi::Value PeakGflops(const Napi::CallbackInfo& info) {
+  Args a(info, "peakGflops", 1);
+  const double s = a.number(0, "seconds");
+  if (a.failed()) return a.undefined();
+  if (!(s > 0 && s <= 10)) {
+    a.rangeError("seconds must be in (0, 10], got " + std::to_string(s));
+    return a.undefined();
+  }
+  return Napi::Number::New(a.env(), tessera::peakGflops(s));
 }
 
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
@@ -581,6 +596,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   };
   const Entry entries[] = {
       {"info", Info},
+      {"peakGflops", PeakGflops},
       {"gemm", Gemm},
       {"addBias", AddBias},
       {"biasBackward", BiasBackward},

@@ -15,6 +15,12 @@ export interface BackendInfo {
   backend: 'native' | 'js';
   blas: string; // e.g. "OpenBLAS 0.3.21 (pthread)", "Accelerate", "none (TypeScript loops)"
   threads: number;
+  /** Native only: what the addon was built against: "openblas", "blis", "accelerate" or "compiler-only". */
+  build?: string;
+  /** Native only: what every matrix product calls (the BLAS, or "own (avx2+fma)"). */
+  gemm?: string;
+  /** Native only: the BLAS's kernel family for this CPU (OpenBLAS core name, BLIS arch), or "". */
+  blasCore?: string;
 }
 
 export interface Kernels {
