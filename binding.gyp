@@ -8,12 +8,12 @@
       "sources": ["native/tessera.cc", "native/kernels.cc", "native/gemm.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
-      "cflags_cc": ["-O3", "-march=native", "-std=c++17", "-fno-math-errno", "-fopenmp-simd"],
+      "cflags_cc": ["-O3", "-march=native", "-std=c++17", "-fno-math-errno", "-fno-trapping-math", "-fopenmp-simd"],
       "conditions": [
         ["OS=='mac'", {
           "libraries": ["-framework Accelerate"],
           "defines": ["TESSERA_ACCELERATE"],
-          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17", "-fno-math-errno", "-fopenmp-simd"] }
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17", "-fno-math-errno", "-fno-trapping-math", "-fopenmp-simd"] }
         }],
         ["target_arch=='x64' and OS!='mac'", {
           "cflags_cc": ["-mprefer-vector-width=512"]
