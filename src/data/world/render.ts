@@ -23,7 +23,13 @@ import {
 
 export function blankImage(width: number, height: number, rgb: readonly number[] = [0, 0, 0]): RgbImage {
   const data = new Uint8Array(width * height * 3);
-  for (let i = 0; i < width * height; i++) data.set(rgb, i * 3);
+  const [r, g, b] = [rgb[0] ?? 0, rgb[1] ?? 0, rgb[2] ?? 0];
+  if (r !== 0 || g !== 0 || b !== 0)
+    for (let i = 0; i < data.length; i += 3) {
+      data[i] = r;
+      data[i + 1] = g;
+      data[i + 2] = b;
+    }
   return { width, height, data };
 }
 

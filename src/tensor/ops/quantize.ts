@@ -9,14 +9,22 @@ export function nearestCode(z: Tensor, codebook: Tensor): Int32Array {
   const N = z.size / D;
   const dots = new Float32Array(N * K);
   kernels().gemm(false, true, N, K, D, 1, z.data, 0, D, 0, codebook.data, 0, D, 0, 0, dots, 0, K, 0, 1);
+  // squared norms in float32 arithmetic, as sumSquares would give them (a loop here: one kernel call per
+  // row cost more than the arithmetic)
   const norms = new Float32Array(K);
-  for (let k = 0; k < K; k++) norms[k] = kernels().sumSquares(codebook.data.subarray(k * D, k * D + D), D);
+  const cb = codebook.data;
+  for (let k = 0; k < K; k++) {
+    let s = 0;
+    for (let d = k * D, e = d + D; d < e; d++) s += cb[d] * cb[d];
+    norms[k] = s;
+  }
   const idx = new Int32Array(N);
   for (let i = 0; i < N; i++) {
     let best = 0;
     let bestD = Infinity;
+    const row = i * K;
     for (let k = 0; k < K; k++) {
-      const d = norms[k] - 2 * dots[i * K + k];
+      const d = norms[k] - 2 * dots[row + k];
       if (d < bestD) {
         bestD = d;
         best = k;
