@@ -36,22 +36,42 @@ function blockSum(g: Float32Array, acc: Float32Array, blocks: number, scale = 1)
   }
 }
 
-export function add(a: Tensor, b: Tensor): Tensor {
-  const blocks = suffixBlocks('add', a, b);
-  const out = binary('add', a, b, (x, y) => x + y);
+/** a + sign * b (suffix broadcasting). Same shapes go through the axpy kernel, forward and back (the
+ *  residual adds of a transformer); the result is the same float32 sum either way. */
+function addSigned(op: string, a: Tensor, b: Tensor, sign: 1 | -1): Tensor {
+  const blocks = suffixBlocks(op, a, b);
+  const out = Tensor.empty(a.shape);
+  const K = kernels();
+  if (blocks === 1) {
+    out.data.set(a.data);
+    K.axpy(a.size, sign, b.data, out.data);
+  } else {
+    const n = b.size;
+    const ad = a.data;
+    const bd = b.data;
+    const od = out.data;
+    for (let r = 0; r < blocks; r++) {
+      const o = r * n;
+      if (sign === 1) for (let i = 0; i < n; i++) od[o + i] = ad[o + i] + bd[i];
+      else for (let i = 0; i < n; i++) od[o + i] = ad[o + i] - bd[i];
+    }
+  }
   return record(out, [a, b], (g) => {
-    if (a.requiresGrad) kernels().axpy(a.size, 1, g, a.ensureGrad());
-    if (b.requiresGrad) blockSum(g, b.ensureGrad(), blocks);
+    const k = kernels();
+    if (a.requiresGrad) k.axpy(a.size, 1, g, a.ensureGrad());
+    if (b.requiresGrad) {
+      if (blocks === 1) k.axpy(b.size, sign, g, b.ensureGrad());
+      else blockSum(g, b.ensureGrad(), blocks, sign);
+    }
   });
 }
 
+export function add(a: Tensor, b: Tensor): Tensor {
+  return addSigned('add', a, b, 1);
+}
+
 export function sub(a: Tensor, b: Tensor): Tensor {
-  const blocks = suffixBlocks('sub', a, b);
-  const out = binary('sub', a, b, (x, y) => x - y);
-  return record(out, [a, b], (g) => {
-    if (a.requiresGrad) kernels().axpy(a.size, 1, g, a.ensureGrad());
-    if (b.requiresGrad) blockSum(g, b.ensureGrad(), blocks, -1);
-  });
+  return addSigned('sub', a, b, -1);
 }
 
 export function mul(a: Tensor, b: Tensor): Tensor {
