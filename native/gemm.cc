@@ -223,6 +223,37 @@ void ownSgemm(bool transA, bool transB, int M, int N, int K, float alpha, const 
   }
 }
 
+// Few rows times a transposed weight matrix (y = x W^T: inference, a handful of rows per step): each
+// output column is M dot products over one contiguous row of B, so B streams through once with no packing.
+// Columns [n0, n1) only (the caller splits them over threads).
+void skinnySgemmNT(int M, int n0, int n1, int K, float alpha, const float* A, int lda, const float* B, int ldb,
+                   float beta, float* C, int ldc) {
+  constexpr int kMaxM = 8;
+  for (int n = n0; n < n1; n++) {
+    const float* b = B + int64_t(n) * ldb;
+    for (int m0 = 0; m0 < M; m0 += kMaxM) {
+      const int mc = std::min(kMaxM, M - m0);
+      V acc[kMaxM];
+      for (int i = 0; i < kMaxM; i++) acc[i] = vzero();
+      int k = 0;
+      for (; k + kLanes <= K; k += kLanes) {
+        const V bv = vload(b + k);
+        for (int i = 0; i < mc; i++) acc[i] = vfma(vload(A + int64_t(m0 + i) * lda + k), bv, acc[i]);
+      }
+      for (int i = 0; i < mc; i++) {
+        alignas(64) float lane[kLanes];
+        vstore(lane, acc[i]);
+        float sum = 0;
+        for (int j = 0; j < kLanes; j++) sum += lane[j];
+        const float* a = A + int64_t(m0 + i) * lda;
+        for (int kk = k; kk < K; kk++) sum += a[kk] * b[kk];
+        float* c = C + int64_t(m0 + i) * ldc + n;
+        *c = beta == 0.0f ? alpha * sum : alpha * sum + beta * *c;
+      }
+    }
+  }
+}
+
 // A loop of independent FMAs on registers: what the core can do at most (for `tessera doctor` and the gemm
 // bench). 12 accumulators hide the FMA latency on every core we know of.
 double fmaPeakFlops(int64_t iters) {

@@ -5,7 +5,7 @@
 // <|/image|>. The one sampler and the one guidance function, used by evaluation, CLI and server.
 import type { MultimodalModel } from '../model/multimodal.js';
 import { type DecodedSegment, parseSequence, specialIds, type Tokenizers } from '../model/sequence.js';
-import { type KVCache, noGrad, type Rng, tidy } from '../tensor/index.js';
+import { type KVCache, noGrad, type Rng, type Tensor, tidy } from '../tensor/index.js';
 
 /**
  * Default classifier-free guidance scale for image codes: 1, i.e. off. Measured on the shipped model (20
@@ -61,21 +61,38 @@ export function guide(cond: Float32Array, uncond: Float32Array, s: number, out: 
   return out;
 }
 
-/** Picks an index of logits among `allowed` (null = all): argmax at temperature 0, else softmax sampling. */
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+
+/** A number that sorts ascending as (logit descending, index ascending): the order of a stable sort by
+ *  logit, as one exact integer (32 bits of order-preserving float bits, 16 of index), for a native sort. */
+function orderKey(logit: number, index: number): number {
+  F32[0] = logit;
+  const u = U32[0];
+  const ascending = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+  return (0xffffffff - ascending) * 65536 + index;
+}
+
+/** Weights below 2^-54 of the largest (exp(-40) < 2^-54) cannot change a sum that is at least 1 in
+ *  float64, so leaving them out gives the same totals and the same draws (the largest weight is exactly 1). */
+const NEGLIGIBLE = -40;
+
+/** Picks an index of logits among `allowed` (null = all): argmax at temperature 0, else softmax sampling
+ *  in order of decreasing logit, after top-k and top-p. */
 export function pickToken(logits: Float32Array, allowed: (i: number) => boolean, o: SampleOptions): number {
-  const cand: number[] = [];
-  for (let i = 0; i < logits.length; i++) if (allowed(i)) cand.push(i);
-  if (cand.length === 0) throw new Error('pickToken: no allowed token');
+  if (logits.length > 65536) throw new Error(`pickToken: ${logits.length} logits, at most 65536`);
   const temperature = o.temperature ?? 0;
-  if (temperature <= 0) {
-    let best = cand[0];
-    for (const i of cand) if (logits[i] > logits[best]) best = i;
-    return best;
-  }
-  cand.sort((a, b) => logits[b] - logits[a]);
-  const k = o.topK && o.topK > 0 ? Math.min(o.topK, cand.length) : cand.length;
-  let top = cand.slice(0, k);
-  const m = logits[top[0]];
+  let best = -1;
+  for (let i = 0; i < logits.length; i++) if (allowed(i) && (best < 0 || logits[i] > logits[best])) best = i;
+  if (best < 0) throw new Error('pickToken: no allowed token');
+  if (temperature <= 0) return best;
+  const m = logits[best];
+  const keys: number[] = [];
+  for (let i = 0; i < logits.length; i++)
+    if (allowed(i) && (logits[i] - m) / temperature >= NEGLIGIBLE) keys.push(orderKey(logits[i], i));
+  const sorted = Float64Array.from(keys).sort();
+  const k = o.topK && o.topK > 0 ? Math.min(o.topK, sorted.length) : sorted.length;
+  let top = Array.from(sorted.subarray(0, k), (key) => key % 65536);
   let w = top.map((i) => Math.exp((logits[i] - m) / temperature));
   const p = o.topP ?? 1;
   if (!(p > 0 && p <= 1)) throw new Error(`pickToken: topP must be in (0, 1], got ${p}`);
@@ -152,15 +169,22 @@ class Context {
     const V = this.model.vocabSize;
     return this.last.subarray(b * V, (b + 1) * V);
   }
-  /** Feeds Tq tokens to every row: ids and pos2d hold B * Tq values, row-major. */
-  feed(ids: Int32Array, pos2d: Int32Array): void {
+  /** Feeds Tq tokens to every row: ids and pos2d hold B * Tq values, row-major. With `codes` (the next
+   *  token is an image code: inside an image span), only the code logits are computed; the text part of
+   *  `last` is then 0 and must not be read (the sampler only allows codes there). */
+  feed(ids: Int32Array, pos2d: Int32Array, codes: { codeEmbed: Tensor } | null = null): void {
     const V = this.model.vocabSize;
     const Tq = ids.length / this.B;
     noGrad(() =>
       tidy(() => {
-        const logits = this.model.forwardCached(ids, pos2d, this.B, Tq, this.caches); // (B, Tq, V)
-        for (let b = 0; b < this.B; b++)
-          this.last.set(logits.data.subarray((b * Tq + Tq - 1) * V, (b * Tq + Tq) * V), b * V);
+        const o = codes ? { imageOnly: true, codeEmbed: codes.codeEmbed } : {};
+        const logits = this.model.forwardCached(ids, pos2d, this.B, Tq, this.caches, o); // (B, Tq, V or K)
+        const W = codes ? this.model.config.imageCodebookSize : V;
+        const at = V - W; // the code logits sit at the end of the vocabulary
+        for (let b = 0; b < this.B; b++) {
+          if (codes) this.last.fill(0, b * V, b * V + at);
+          this.last.set(logits.data.subarray((b * Tq + Tq - 1) * W, (b * Tq + Tq) * W), b * V + at);
+        }
       }),
     );
   }
@@ -199,29 +223,35 @@ export function sampleImages(
   const twoScale = new Float32Array(model.vocabSize);
   const isCode = (i: number) => i >= sp.imageBase && i < sp.imageBase + sp.imageCount;
   const guided = new Float32Array(model.vocabSize);
+  // every step after the first draws a code: only code logits, through embeddings formed once
+  const codeStep = { codeEmbed: noGrad(() => model.codeEmbeddings().keep()) };
   const codes = Array.from({ length: n }, () => new Int32Array(g2));
-  const ids = new Int32Array(n);
-  const pos = new Int32Array(n);
-  for (let p = 0; p < g2; p++) {
-    for (let b = 0; b < n; b++) {
-      let logits = u ? guide(c.row(b), u.row(b), s, guided) : c.row(b);
-      // Two scales: bare + s_I (u - bare) + s (c - u) = [u + s (c - u)] + (s_I - 1)(u - bare).
-      if (z) {
-        const ur = u!.row(b);
-        const zr = z.row(b);
-        for (let i = 0; i < twoScale.length; i++) twoScale[i] = logits[i] + (sI - 1) * (ur[i] - zr[i]);
-        logits = twoScale;
+  try {
+    const ids = new Int32Array(n);
+    const pos = new Int32Array(n);
+    for (let p = 0; p < g2; p++) {
+      for (let b = 0; b < n; b++) {
+        let logits = u ? guide(c.row(b), u.row(b), s, guided) : c.row(b);
+        // Two scales: bare + s_I (u - bare) + s (c - u) = [u + s (c - u)] + (s_I - 1)(u - bare).
+        if (z) {
+          const ur = u!.row(b);
+          const zr = z.row(b);
+          for (let i = 0; i < twoScale.length; i++) twoScale[i] = logits[i] + (sI - 1) * (ur[i] - zr[i]);
+          logits = twoScale;
+        }
+        ids[b] = pickToken(logits, isCode, { ...o, rng: rngs[b] });
+        codes[b][p] = ids[b] - sp.imageBase;
       }
-      ids[b] = pickToken(logits, isCode, { ...o, rng: rngs[b] });
-      codes[b][p] = ids[b] - sp.imageBase;
+      o.onProgress?.({ kind: 'image', done: p + 1, total: g2 });
+      pos.fill(p);
+      if (p + 1 < g2) {
+        c.feed(ids, pos, codeStep);
+        u?.feed(ids, pos, codeStep);
+        z?.feed(ids, pos, codeStep);
+      }
     }
-    o.onProgress?.({ kind: 'image', done: p + 1, total: g2 });
-    pos.fill(p);
-    if (p + 1 < g2) {
-      c.feed(ids, pos);
-      u?.feed(ids, pos);
-      z?.feed(ids, pos);
-    }
+  } finally {
+    codeStep.codeEmbed.dispose();
   }
   return codes;
 }
@@ -251,11 +281,15 @@ export function sampleTurn(
   const forbid = o.onImage === 'forbid';
   const textAllowed = (i: number) =>
     i < sp.imageBase && i !== sp.imageEnd && i !== sp.user && i !== sp.model && !(forbid && i === sp.image);
-  const feedBoth = (id: number, p: number) => {
+  // Inside an image span the token after a code is a code or the forced <|/image|>: only code logits then,
+  // through the codes' embeddings, formed on the first image of this call.
+  let codeStep: { codeEmbed: Tensor } | null = null;
+  const feedBoth = (id: number, p: number, code = false) => {
     out.push(id);
     outPos.push(p);
-    c.feed(Int32Array.of(id), Int32Array.of(p));
-    u?.feed(Int32Array.of(id), Int32Array.of(p));
+    if (code) codeStep ??= { codeEmbed: noGrad(() => model.codeEmbeddings().keep()) };
+    c.feed(Int32Array.of(id), Int32Array.of(p), code ? codeStep : null);
+    u?.feed(Int32Array.of(id), Int32Array.of(p), code ? codeStep : null);
   };
   let textTokens = 0;
   let images = 0;
@@ -287,12 +321,13 @@ export function sampleTurn(
     }
     for (let p = 0; p < g * g; p++) {
       const logits = u ? guide(c.last, u.last, s, guided) : c.last;
-      feedBoth(pickToken(logits, isCode, o), p);
+      feedBoth(pickToken(logits, isCode, o), p, true);
       o.onProgress?.({ kind: 'image', done: p + 1, total: g * g });
     }
     feedBoth(sp.imageEnd, -1);
     if (++images >= (o.maxImages ?? Number.POSITIVE_INFINITY)) break;
   }
+  (codeStep as { codeEmbed: Tensor } | null)?.codeEmbed.dispose();
   if (o.reuse) o.reuse.ids = [...cond.ids, ...out];
   return { ids: out, segments: parseSequence(startedOpen ? [sp.image, ...out] : out, tok, 'model') };
 }

@@ -242,8 +242,27 @@ export class MultimodalModel {
     return this.gpt.newCache(B, Tmax);
   }
 
-  /** Logits (B, Tq, V) for Tq new tokens after what the caches hold (inference; call under noGrad). */
-  forwardCached(ids: Int32Array, pos2d: Int32Array, B: number, Tq: number, caches: KVCache[]): Tensor {
-    return this.logits(this.gpt.hiddenCached(ids, B, Tq, caches, null, this.extraEmbedding(ids, pos2d, B, Tq)));
+  /**
+   * Logits (B, Tq, V) for Tq new tokens after what the caches hold (inference; call under noGrad). With
+   * `imageOnly`, only the code logits (B, Tq, K): inside an image span nothing else can be drawn, and the
+   * text head is skipped. `codeEmbed` (codeEmbeddings(), for the current weights) scores the codes with one
+   * (C x K) product instead of two through the tile features: the sampler forms it once per call.
+   */
+  forwardCached(
+    ids: Int32Array,
+    pos2d: Int32Array,
+    B: number,
+    Tq: number,
+    caches: KVCache[],
+    o: { imageOnly?: boolean; codeEmbed?: Tensor } = {},
+  ): Tensor {
+    const h = this.gpt.hiddenCached(ids, B, Tq, caches, null, this.extraEmbedding(ids, pos2d, B, Tq));
+    const img = o.codeEmbed ? linear(h, o.codeEmbed, null) : this.imageLogits(h);
+    return o.imageOnly ? img : concat([this.gpt.head(h), img], -1);
+  }
+
+  /** The codes' output embeddings tiles img.out (K, C) for the current weights: code k's logit is h . E_k. */
+  codeEmbeddings(): Tensor {
+    return matmul(this.tileTable().tiles, this.params.get('img.out'));
   }
 }
