@@ -108,6 +108,8 @@ nativeTest('gemm: all transposes, leading dims, offsets, batch strides, alpha, b
     [37, 130, 70, 2],
     [300, 200, 100, 1], // large: rows split over the thread pool
     [40, 400, 50, 1], // large with N > M: columns split over the pool
+    [4, 3000, 100, 1], // few rows, many columns: the streaming (skinny) kernel, columns split over the pool
+    [8, 33, 517, 2], // few rows, K not a multiple of the vector width
   ];
   for (const [M, N, K, batch] of shapes)
     for (const transA of [false, true])
