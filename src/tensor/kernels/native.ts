@@ -59,7 +59,7 @@ function applySelection(sel: KernelSelection | null): string {
       applied.push(`${k}=${v}`);
     }
   }
-  return applied.length > 0 ? `kernels: ${applied.join(', ')}` : 'kernels: as the BLAS detects them';
+  return applied.length > 0 ? `kernels: ${applied.join(', ')}` : 'kernels: the build defaults (nothing to override)';
 }
 
 let addon: Record<string, unknown> | null = null;
