@@ -99,7 +99,7 @@ function main(): void {
     for (const c of configs) {
       const p = probe(c.path, c.env);
       const prev = best.get(c.label);
-      if (!prev || !prev.ok || (p.ok && p.gflops > prev.gflops)) {
+      if (!prev?.ok || (p.ok && p.gflops > prev.gflops)) {
         if (prev?.peakGflops && p.peakGflops) p.peakGflops = Math.max(p.peakGflops, prev.peakGflops);
         best.set(c.label, p);
       } else if (prev.peakGflops !== undefined && p.peakGflops)

@@ -12,6 +12,7 @@ import { registerImageTokenizer } from './commands/image-tokenizer.js';
 import { registerTokenizer } from './commands/tokenizer.js';
 import { registerTrain } from './commands/train.js';
 import { registerWorld } from './commands/world.js';
+import { termSafe } from './terminal.js';
 
 const program = new Command();
 program.name('tessera').description('a native multimodal model stack in TypeScript').showHelpAfterError();
@@ -30,6 +31,6 @@ registerEvalDialogue(program);
 registerAblate(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
-  console.error(`tessera: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(`tessera: ${termSafe(e instanceof Error ? e.message : String(e))}`);
   process.exit(1);
 });

@@ -1,6 +1,15 @@
 // PNG reading and writing (via pngjs), and the one resampler of the data layer: an area-average (box)
 // filter that shrinks or stretches an image, used to bring emoji and user images to the model's size.
-import { readFileSync, writeFileSync } from 'node:fs';
+//
+// The image-input boundary: every image that comes from outside (CLI files, chat, session files,
+// manifests, later the server) is decoded by decodePng, which checks before pngjs allocates anything: the
+// file size, the chunk structure and CRCs, the header (declared width x height against a pixel cap, the
+// bit depth and colour type), and that the compressed pixel data inflates to exactly the bytes the header
+// implies (inflated with an output cap, so a 69-byte "31000x31000" bomb costs nothing, and missing rows
+// are refused instead of read as zeros). Every refusal is an ImageInputError naming the source, what was
+// wrong and the limit. pngjs then decodes what passed (a wrapper, not a second decoder).
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { crc32, inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import type { RgbImage } from './world/scene.js';
 
@@ -11,15 +20,154 @@ export interface RgbaImage {
   data: Uint8Array;
 }
 
+export interface ImageLimits {
+  /** Largest file, bytes (TESSERA_MAX_IMAGE_BYTES; default 32 MiB). */
+  maxBytes: number;
+  /** Largest declared width x height (TESSERA_MAX_IMAGE_PIXELS; default 4096 x 4096). */
+  maxPixels: number;
+}
+
+function envLimit(name: string, dflt: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+/** The limits for images from outside, from the environment or the defaults (docs/limits.md). */
+export function imageLimits(): ImageLimits {
+  return {
+    maxBytes: envLimit('TESSERA_MAX_IMAGE_BYTES', 32 * 1024 * 1024),
+    maxPixels: envLimit('TESSERA_MAX_IMAGE_PIXELS', 4096 * 4096),
+  };
+}
+
+/** An image from outside that was refused: where it came from, what was wrong, and the limit if one. */
+export class ImageInputError extends Error {
+  override name = 'ImageInputError';
+  constructor(
+    readonly source: string,
+    readonly problem: string,
+    readonly limit?: string,
+  ) {
+    super(`${source}: ${problem}${limit ? ` (limit: ${limit})` : ''}`);
+  }
+}
+
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 export function isPng(buf: Uint8Array): boolean {
   return buf.length >= 8 && PNG_MAGIC.every((b, i) => buf[i] === b);
 }
 
-export function decodePng(buf: Buffer): RgbaImage {
-  if (!isPng(buf)) throw new Error('not a PNG file (bad signature)');
-  const png = PNG.sync.read(buf);
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
+
+/** Bytes the filtered scanlines of a w x h image take after inflation (a filter byte per row). */
+function scanlineBytes(w: number, h: number, bitsPerPixel: number, interlaced: boolean): number {
+  const rows = (pw: number, ph: number) => (pw > 0 && ph > 0 ? ph * (1 + Math.ceil((pw * bitsPerPixel) / 8)) : 0);
+  if (!interlaced) return rows(w, h);
+  let n = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) n += rows(Math.ceil((w - x0) / dx), Math.ceil((h - y0) / dy));
+  return n;
+}
+
+/** What the header says, after the whole file's structure was checked. */
+export interface PngHeader {
+  width: number;
+  height: number;
+  bitDepth: number;
+  colorType: number;
+  interlaced: boolean;
+}
+
+/** Checks a PNG's structure, header and pixel data against the limits without decoding it. */
+export function checkPng(buf: Uint8Array, source = 'image', limits: Partial<ImageLimits> = {}): PngHeader {
+  const lim = { ...imageLimits(), ...limits };
+  const fail = (problem: string, limit?: string): never => {
+    throw new ImageInputError(source, problem, limit);
+  };
+  if (buf.length > lim.maxBytes) fail(`file is ${buf.length} bytes`, `${lim.maxBytes} bytes, TESSERA_MAX_IMAGE_BYTES`);
+  if (!isPng(buf)) fail('not a PNG image (bad signature); PNG files only');
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let at = 8;
+  let header: PngHeader | null = null;
+  const idat: Uint8Array[] = [];
+  let idatBytes = 0;
+  let ended = false;
+  while (!ended) {
+    if (at + 8 > buf.length) fail(`truncated at byte ${at} (no IEND chunk)`);
+    const len = view.getUint32(at);
+    const type = String.fromCharCode(buf[at + 4], buf[at + 5], buf[at + 6], buf[at + 7]);
+    if (at + 12 + len > buf.length) fail(`truncated inside the ${JSON.stringify(type)} chunk at byte ${at}`);
+    const body = buf.subarray(at + 8, at + 8 + len);
+    const crc = view.getUint32(at + 8 + len);
+    if (crc32(buf.subarray(at + 4, at + 8 + len)) >>> 0 !== crc)
+      fail(`damaged ${JSON.stringify(type)} chunk (CRC mismatch)`);
+    if (header === null) {
+      if (type !== 'IHDR' || len !== 13) fail('damaged header (the first chunk is not a 13-byte IHDR)');
+      const b = new DataView(body.buffer, body.byteOffset, 13);
+      const width = b.getUint32(0);
+      const height = b.getUint32(4);
+      const bitDepth = body[8];
+      const colorType = body[9];
+      if (width < 1 || height < 1) fail(`declares ${width}x${height} pixels`);
+      if (width * height > lim.maxPixels)
+        fail(
+          `declares ${width}x${height} = ${width * height} pixels`,
+          `${lim.maxPixels} pixels, TESSERA_MAX_IMAGE_PIXELS`,
+        );
+      if (!(colorType in CHANNELS) || !DEPTHS[colorType].includes(bitDepth))
+        fail(`unsupported colour type ${colorType} with bit depth ${bitDepth}`);
+      if (body[10] !== 0 || body[11] !== 0 || body[12] > 1) fail('unknown compression, filter or interlace method');
+      header = { width, height, bitDepth, colorType, interlaced: body[12] === 1 };
+    } else if (type === 'IDAT') {
+      idatBytes += len;
+      if (idatBytes > lim.maxBytes) fail('pixel data larger than the file limit');
+      idat.push(body);
+    } else if (type === 'IEND') ended = true;
+    at += 12 + len;
+  }
+  const h = header as PngHeader;
+  if (idat.length === 0) fail('no pixel data (no IDAT chunk)');
+  const want = scanlineBytes(h.width, h.height, CHANNELS[h.colorType] * h.bitDepth, h.interlaced);
+  let got: number;
+  try {
+    got = inflateSync(Buffer.concat(idat), { maxOutputLength: want + 1 }).length;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE' || (e as Error).name === 'RangeError')
+      fail(`the pixel data inflates to more than the ${want} bytes a ${h.width}x${h.height} image holds`);
+    fail(`the compressed pixel data is damaged or truncated (${code ?? 'zlib error'})`);
+  }
+  if (got! !== want)
+    fail(
+      got! > want
+        ? `the pixel data inflates to more than the ${want} bytes a ${h.width}x${h.height} image holds`
+        : `the pixel data is incomplete: ${got!} of the ${want} bytes a ${h.width}x${h.height} image holds (rows missing)`,
+    );
+  return h;
+}
+
+/** Decodes a PNG from outside after checkPng; every refusal is an ImageInputError. */
+export function decodePng(buf: Uint8Array, source = 'image', limits: Partial<ImageLimits> = {}): RgbaImage {
+  checkPng(buf, source, limits);
+  let png: PNG;
+  try {
+    png = PNG.sync.read(Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+  } catch {
+    throw new ImageInputError(source, 'damaged PNG image (its pixel data could not be decoded)');
+  }
   return {
     width: png.width,
     height: png.height,
@@ -27,8 +175,24 @@ export function decodePng(buf: Buffer): RgbaImage {
   };
 }
 
-export function readPngRgba(path: string): RgbaImage {
-  return decodePng(readFileSync(path));
+/** Reads and decodes a PNG file at the boundary (size checked before the file is read). */
+export function readPngRgba(path: string, limits: Partial<ImageLimits> = {}): RgbaImage {
+  const lim = { ...imageLimits(), ...limits };
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (e) {
+    throw new ImageInputError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (size > lim.maxBytes)
+    throw new ImageInputError(path, `file is ${size} bytes`, `${lim.maxBytes} bytes, TESSERA_MAX_IMAGE_BYTES`);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw new ImageInputError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return decodePng(buf, path, lim);
 }
 
 /** Flattens alpha onto a background color. */
@@ -41,8 +205,8 @@ export function flatten(img: RgbaImage, bg: readonly number[] = [255, 255, 255])
   return { width: img.width, height: img.height, data: out };
 }
 
-export function readPng(path: string, bg?: readonly number[]): RgbImage {
-  return flatten(readPngRgba(path), bg);
+export function readPng(path: string, bg?: readonly number[], limits: Partial<ImageLimits> = {}): RgbImage {
+  return flatten(readPngRgba(path, limits), bg);
 }
 
 export function encodePng(img: RgbImage): Buffer {

@@ -7,11 +7,12 @@
 // them is carried into the first kept turn as a user image, so an edit always sees the picture it edits
 // (the same shape as the chains and single edits the model was trained on).
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   decodePng,
   encodePng,
+  ImageInputError,
   type ImageRef,
   modelImage,
   modelText,
@@ -25,6 +26,66 @@ import type { Tokenizers } from '../model/sequence.js';
 import { Rng } from '../tensor/index.js';
 import { checkModelImage, turnPrompt } from './generate.js';
 import { DEFAULT_GUIDANCE, type PrefixCache, type Prompt, type SampleOptions, sampleTurn } from './sample.js';
+
+/** A session file that was refused: which file, which field, and what was wrong. */
+export class SessionFileError extends Error {
+  override name = 'SessionFileError';
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    readonly field?: string,
+  ) {
+    super(`${file}: ${problem}`);
+  }
+}
+
+/** What a session's images and codes must match: the model's image size, code grid and codebook. */
+export interface SessionShape {
+  imageSize: number;
+  grid: number;
+  codebookSize: number;
+}
+
+const DEFAULT_SHAPE: SessionShape = { imageSize: 64, grid: 8, codebookSize: 2048 };
+
+/** Bounds on what a session file may hold (docs/limits.md). */
+export const SESSION_LIMITS = Object.freeze({
+  maxFileBytes: 64 * 1024 * 1024,
+  maxTurns: 10_000,
+  maxOutputs: 16,
+  maxTextChars: 20_000,
+});
+
+/** The shape a model's sessions must have. */
+export function sessionShape(engine: Engine): SessionShape {
+  return {
+    imageSize: engine.tok.image.imageSize,
+    grid: engine.tok.image.grid,
+    codebookSize: engine.tok.image.codebookSize,
+  };
+}
+
+/** Reads a session file (size-checked before it is read), parses and validates it. */
+export function readSessionFile(file: string, shape: Partial<SessionShape> = {}): Session {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (e) {
+    throw new SessionFileError(
+      file,
+      `unknown session: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+  if (size > SESSION_LIMITS.maxFileBytes)
+    throw new SessionFileError(file, `file is ${size} bytes (limit ${SESSION_LIMITS.maxFileBytes})`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new SessionFileError(file, `not a session file (not valid JSON: ${(e as Error).message})`);
+  }
+  return Session.fromJSON(json, file, shape);
+}
 
 export interface Engine {
   model: MultimodalModel;
@@ -184,10 +245,15 @@ export class Session {
     };
   }
 
-  /** Restores a session from toJSON()'s object; every field is checked and a bad one named. */
-  static fromJSON(json: unknown, where = 'session'): Session {
-    const fail = (msg: string): never => {
-      throw new Error(`${where}: ${msg}`);
+  /**
+   * Restores a session from toJSON()'s object; every field is checked against `shape` (the model's image
+   * size, grid and codebook; the world's 64 x 64, 8 x 8 and 2048 when not given) and a bad one named, before
+   * anything is kept: a file that loads is one every later turn can use. Refusals are SessionFileErrors.
+   */
+  static fromJSON(json: unknown, where = 'session', shape: Partial<SessionShape> = {}): Session {
+    const sh = { ...DEFAULT_SHAPE, ...shape };
+    const fail = (msg: string, field?: string): never => {
+      throw new SessionFileError(where, msg, field);
     };
     const j = json as Partial<SessionJson> | null;
     if (!j || typeof j !== 'object') return fail('not a JSON object');
@@ -197,50 +263,69 @@ export class Session {
     if (typeof j.id !== 'string' || !ID_PATTERN.test(j.id)) fail(`bad id ${JSON.stringify(j.id)}`);
     if (!Number.isInteger(j.seed)) fail('seed must be an integer');
     if (!Array.isArray(j.turns)) return fail('turns must be an array');
+    if (j.turns.length > SESSION_LIMITS.maxTurns)
+      fail(`${j.turns.length} turns (limit ${SESSION_LIMITS.maxTurns})`, 'turns');
     const s = new Session(j.id!, j.seed!);
     const image = (b64: unknown, at: string): RgbImage => {
-      if (typeof b64 !== 'string') return fail(`${at}: image must be a base64 PNG string`);
+      if (typeof b64 !== 'string') return fail(`${at}: image must be a base64 PNG string`, at);
+      const n = sh.imageSize;
+      let rgba: ReturnType<typeof decodePng>;
       try {
-        const rgba = decodePng(Buffer.from(b64, 'base64'));
-        const data = new Uint8Array(rgba.width * rgba.height * 3);
-        for (let i = 0; i < rgba.width * rgba.height; i++) data.set(rgba.data.subarray(i * 4, i * 4 + 3), i * 3);
-        return { width: rgba.width, height: rgba.height, data };
+        // an image of a session is the model's size: nothing larger is decoded
+        rgba = decodePng(Buffer.from(b64, 'base64'), `${where}: ${at}`, { maxPixels: n * n });
       } catch (e) {
-        return fail(`${at}: image is not a readable PNG (${(e as Error).message})`);
+        return fail(`${at}: image is not a readable PNG (${e instanceof ImageInputError ? e.problem : 'damaged'})`, at);
       }
+      if (rgba.width !== n || rgba.height !== n)
+        fail(`${at}: image is ${rgba.width}x${rgba.height}; the model's images are ${n}x${n}`, at);
+      const data = new Uint8Array(n * n * 3);
+      for (let i = 0; i < n * n; i++) data.set(rgba.data.subarray(i * 4, i * 4 + 3), i * 3);
+      return { width: n, height: n, data };
+    };
+    const text = (v: unknown, at: string): string => {
+      if (typeof v !== 'string') return fail(`${at} must be a string`, at);
+      if (v.length > SESSION_LIMITS.maxTextChars)
+        fail(`${at} has ${v.length} characters (limit ${SESSION_LIMITS.maxTextChars})`, at);
+      return v;
     };
     for (const [k, t] of j.turns.entries()) {
       const at = `turns[${k}]`;
-      if (!t || typeof t !== 'object') fail(`${at} is not an object`);
-      if (!Number.isInteger(t.id) || t.id < 1 || s.turns.has(t.id)) fail(`${at}.id must be a new integer >= 1`);
+      if (!t || typeof t !== 'object') fail(`${at} is not an object`, at);
+      if (!Number.isInteger(t.id) || t.id < 1 || s.turns.has(t.id))
+        fail(`${at}.id must be a new integer >= 1`, `${at}.id`);
       if (t.parent !== null && !s.turns.has(t.parent))
-        fail(`${at}.parent ${t.parent} is not an earlier turn of the session`);
-      if (!t.input || typeof t.input !== 'object') fail(`${at}.input must be an object`);
-      if (t.input.text !== undefined && typeof t.input.text !== 'string') fail(`${at}.input.text must be a string`);
-      if (!Array.isArray(t.output)) fail(`${at}.output must be an array`);
+        fail(`${at}.parent ${t.parent} is not an earlier turn of the session`, `${at}.parent`);
+      if (!t.input || typeof t.input !== 'object') fail(`${at}.input must be an object`, `${at}.input`);
+      if (!Array.isArray(t.output)) fail(`${at}.output must be an array`, `${at}.output`);
+      if (t.output.length > SESSION_LIMITS.maxOutputs)
+        fail(`${at}.output has ${t.output.length} outputs (limit ${SESSION_LIMITS.maxOutputs})`, `${at}.output`);
+      const g2 = sh.grid * sh.grid;
       const turn: Turn = {
         id: t.id,
         parent: t.parent,
         input: {
-          ...(t.input.text !== undefined ? { text: t.input.text } : {}),
+          ...(t.input.text !== undefined ? { text: text(t.input.text, `${at}.input.text`) } : {}),
           ...(t.input.image !== undefined ? { image: image(t.input.image, `${at}.input.image`) } : {}),
         },
         output: t.output.map((o, i): TurnOutput => {
-          if (o?.kind === 'text' && typeof o.text === 'string') return { kind: 'text', text: o.text };
+          const oat = `${at}.output[${i}]`;
+          if (o?.kind === 'text') return { kind: 'text', text: text(o.text, `${oat}.text`) };
           if (o?.kind === 'image') {
-            const img = image(o.image, `${at}.output[${i}]`);
+            const img = image(o.image, oat);
             if (o.codes === undefined) return { kind: 'image', image: img };
-            if (!Array.isArray(o.codes) || !o.codes.every((c) => Number.isInteger(c) && c >= 0))
-              fail(`${at}.output[${i}].codes must be an array of integers >= 0`);
+            if (!Array.isArray(o.codes) || o.codes.length !== g2)
+              fail(`${oat}.codes must be an array of ${g2} codes (the ${sh.grid}x${sh.grid} grid)`, `${oat}.codes`);
+            if (!o.codes.every((c) => Number.isInteger(c) && c >= 0 && c < sh.codebookSize))
+              fail(`${oat}.codes: every code must be an integer in [0, ${sh.codebookSize})`, `${oat}.codes`);
             return { kind: 'image', image: img, codes: Int32Array.from(o.codes) };
           }
-          return fail(`${at}.output[${i}] must be {kind: "text", text} or {kind: "image", image}`);
+          return fail(`${oat} must be {kind: "text", text} or {kind: "image", image}`, oat);
         }),
       };
       s.turns.set(turn.id, turn);
       s.nextId = Math.max(s.nextId, turn.id + 1);
     }
-    if (j.head !== null && !s.turns.has(j.head as number)) fail(`head ${j.head} is not a turn of the session`);
+    if (j.head !== null && !s.turns.has(j.head as number)) fail(`head ${j.head} is not a turn of the session`, 'head');
     s.head = j.head ?? null;
     return s;
   }
@@ -264,7 +349,11 @@ export interface SessionJson {
 export class SessionStore {
   private readonly live = new Map<string, Session>();
 
-  constructor(private readonly dir: string | null = null) {
+  constructor(
+    private readonly dir: string | null = null,
+    /** What loaded sessions must match (the serving model's sizes). */
+    private readonly shape: Partial<SessionShape> = {},
+  ) {
     if (dir) mkdirSync(dir, { recursive: true });
   }
 
@@ -302,7 +391,7 @@ export class SessionStore {
 
   private load(id: string): Session | null {
     if (!this.dir || !ID_PATTERN.test(id) || !existsSync(this.file(id))) return null;
-    const s = Session.fromJSON(JSON.parse(readFileSync(this.file(id), 'utf8')), this.file(id));
+    const s = readSessionFile(this.file(id), this.shape);
     this.live.set(id, s);
     return s;
   }

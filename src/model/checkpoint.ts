@@ -1,14 +1,21 @@
 // The model on disk: the tensor engine's atomic checkpoint directory (weights.safetensors, config.json with
 // the model config, optimizer + state.json when training) plus the two tokenizers as files, so a checkpoint
 // directory is everything needed to run the model.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AdamW, loadCheckpoint, packageRoot, readCheckpointHeader, saveCheckpoint } from '../tensor/index.js';
+import {
+  type AdamW,
+  CheckpointError,
+  loadCheckpoint,
+  packageRoot,
+  readCheckpointHeader,
+  saveCheckpoint,
+} from '../tensor/index.js';
 import { PatchPaletteTokenizer } from '../tokenizers/image/patch-palette.js';
 import type { ImageTokenizer } from '../tokenizers/image/types.js';
 import { Vqvae } from '../tokenizers/image/vqvae.js';
 import { tokenizerFromJsonText, tokenizerToJson } from '../tokenizers/index.js';
-import { type ModelConfig, modelConfig } from './config.js';
+import { type ModelConfig, modelConfig, parameterEstimate } from './config.js';
 import { MODEL_KIND, MultimodalModel } from './multimodal.js';
 import type { Tokenizers } from './sequence.js';
 
@@ -51,17 +58,47 @@ export function saveModel(
 /** Loads model + tokenizers (and, when given, the optimizer state and training state). */
 export function loadModel(dir: string, optimizerFor?: (m: MultimodalModel) => AdamW) {
   const header = readCheckpointHeader(dir);
-  const config = modelConfig(header.config as Partial<ModelConfig>, 'default');
+  const cfgPath = join(dir, 'config.json');
+  let config: Readonly<ModelConfig>;
+  try {
+    config = modelConfig(header.config as Partial<ModelConfig>, 'default');
+  } catch (e) {
+    throw new CheckpointError(
+      cfgPath,
+      (e as Error).message,
+      'the config is damaged; use the checkpoint as tessera wrote it',
+    );
+  }
+  // Before anything is allocated: the weights file must be big enough for the model the config describes
+  // (4 bytes a parameter), so a config that was edited or damaged cannot make us build a huge model.
+  const wpath = join(dir, 'weights.safetensors');
+  const have = existsSync(wpath) ? statSync(wpath).size : 0;
+  const need = 4 * parameterEstimate(config);
+  if (have < need)
+    throw new CheckpointError(
+      cfgPath,
+      `describes a model of at least ${need} bytes of weights, but ${wpath} has ${have}`,
+      'config.json does not belong to these weights (or the weights are truncated); use the checkpoint as tessera wrote it',
+    );
   const model = new MultimodalModel(config);
   const optimizer = optimizerFor?.(model);
   const { state } = loadCheckpoint(dir, { kind: MODEL_KIND, params: model.params, optimizer });
-  const text = tokenizerFromJsonText(
-    readFileSync(join(dir, TEXT_TOKENIZER_FILE), 'utf8'),
-    join(dir, TEXT_TOKENIZER_FILE),
-  );
-  const image: ImageTokenizer = existsSync(join(dir, IMAGE_TOKENIZER_DIR))
-    ? Vqvae.load(join(dir, IMAGE_TOKENIZER_DIR))
-    : PatchPaletteTokenizer.fromJson(readFileSync(join(dir, IMAGE_TOKENIZER_FILE), 'utf8'));
+  const missing = (file: string) =>
+    new CheckpointError(
+      file,
+      'not found',
+      `${dir} is incomplete; use the checkpoint as tessera wrote it (or train again)`,
+    );
+  const textPath = join(dir, TEXT_TOKENIZER_FILE);
+  if (!existsSync(textPath)) throw missing(textPath);
+  const text = tokenizerFromJsonText(readFileSync(textPath, 'utf8'), textPath);
+  // the image tokenizer: the VQ-VAE's folder (shipped models), or the patch dictionary's file (tiny tests)
+  const imageDir = join(dir, IMAGE_TOKENIZER_DIR);
+  const imageFile = join(dir, IMAGE_TOKENIZER_FILE);
+  if (!existsSync(imageDir) && !existsSync(imageFile)) throw missing(`${imageDir}/`);
+  const image: ImageTokenizer = existsSync(imageDir)
+    ? Vqvae.load(imageDir)
+    : PatchPaletteTokenizer.fromJson(readFileSync(imageFile, 'utf8'));
   const tok: Tokenizers = { text, image };
   model.setImageTokenizer(image);
   if (text.vocabSize !== config.textVocabSize || image.codebookSize !== config.imageCodebookSize)

@@ -55,6 +55,31 @@ export const MODEL_PRESETS = Object.freeze({
 });
 export type PresetName = keyof typeof MODEL_PRESETS;
 
+/** Upper bounds (docs/limits.md), checked before anything is allocated: far above what trains here, far
+ *  below what would exhaust memory by accident (a config.json with nLayer 100000 is refused, not built). */
+export const MODEL_LIMITS = Object.freeze({
+  textVocabSize: 262_144,
+  imageCodebookSize: 65_536,
+  imageGrid: 64,
+  blockSize: 16_384,
+  nLayer: 96,
+  nHead: 128,
+  nEmbd: 8192,
+  mlpHidden: 32_768,
+  tileFeatures: 12_288,
+  /** Parameters in all (a lower bound estimated from the config: 4 bytes each). */
+  parameters: 500_000_000,
+});
+
+/** A lower bound on the parameters a config describes (the matrices and tables only). */
+export function parameterEstimate(c: Readonly<ModelConfig>): number {
+  const V = c.textVocabSize + c.imageCodebookSize;
+  const C = c.nEmbd;
+  return (
+    c.nLayer * (4 * C * C + 2 * C * c.mlpHidden) + (V + c.blockSize + c.textVocabSize) * C + 2 * C * c.tileFeatures
+  );
+}
+
 /** A validated, frozen config: preset (by name or value) + overrides; unknown keys and bad values throw. */
 export function modelConfig(
   overrides: Partial<Record<string, unknown>> = {},
@@ -76,6 +101,13 @@ export function modelConfig(
       problems.push(`${k} must be a positive integer, got ${v}`);
   }
   if (!(c.condDropout >= 0 && c.condDropout < 1)) problems.push(`condDropout must be in [0, 1), got ${c.condDropout}`);
+  for (const [k, max] of Object.entries(MODEL_LIMITS))
+    if (k !== 'parameters' && (c[k as keyof ModelConfig] as number) > max)
+      problems.push(`${k} ${c[k as keyof ModelConfig]} exceeds the limit ${max}`);
+  if (problems.length === 0 && parameterEstimate(c) > MODEL_LIMITS.parameters)
+    problems.push(
+      `the config describes at least ${parameterEstimate(c)} parameters, over the limit ${MODEL_LIMITS.parameters}`,
+    );
   if (c.nEmbd % c.nHead !== 0) problems.push(`nEmbd ${c.nEmbd} is not divisible by nHead ${c.nHead}`);
   if (c.blockSize < c.imageGrid * c.imageGrid + 2)
     problems.push(`blockSize ${c.blockSize} cannot hold one image of ${c.imageGrid * c.imageGrid} codes + markers`);

@@ -2,7 +2,7 @@
 // format version), and optionally optimizer.safetensors + state.json for exact resume of training, plus any
 // extra files the caller adds (tokenizers). The directory is replaced atomically: everything is written to a
 // sibling temp directory that is renamed into place, so an interrupted save never leaves a half checkpoint.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { AdamW } from './optim.js';
 import type { Params } from './params.js';
@@ -10,6 +10,41 @@ import { type NamedTensor, readSafetensors, writeSafetensors } from './safetenso
 
 export const CHECKPOINT_FORMAT = 'tessera-checkpoint';
 export const CHECKPOINT_VERSION = 1;
+
+/** A checkpoint that cannot be used: the file, what is wrong with it, and what to do. */
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    readonly hint: string,
+  ) {
+    super(`${file}${problem === 'not found' ? ' not found' : `: ${problem}`}. HINT: ${hint}`);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the temporary folders a save that was killed left next to checkpoints in `parent` (those of
+ *  processes that no longer run). Returns what it removed. */
+export function removeStaleCheckpointTemps(parent: string): string[] {
+  if (!existsSync(parent)) return [];
+  const gone: string[] = [];
+  for (const name of readdirSync(parent)) {
+    const m = /^\..+\.(tmp|old)-(\d+)$/.exec(name);
+    if (!m || processAlive(Number(m[2]))) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+    gone.push(name);
+  }
+  return gone;
+}
 
 export interface CheckpointContents {
   /** What kind of model this is ("gpt", "vqvae", ...) and its config; stored in config.json. */
@@ -69,56 +104,88 @@ export interface CheckpointHeader {
 /** Read config.json, checking the format and version. */
 export function readCheckpointHeader(dir: string): CheckpointHeader {
   const path = join(dir, 'config.json');
-  const hint = `HINT: ${dir} is not a tessera checkpoint directory, or it is damaged; point to a directory written by tessera (train again to re-create it)`;
-  if (!existsSync(path)) throw new Error(`${path} not found. ${hint}`);
+  const hint = `${dir} is not a tessera checkpoint directory, or it is damaged; point to a directory written by tessera (train again to re-create it)`;
+  if (!existsSync(path)) throw new CheckpointError(path, 'not found', hint);
   let j: { format?: unknown; version?: unknown; kind?: unknown; config?: unknown };
   try {
     j = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message}). ${hint}`);
+  } catch {
+    throw new CheckpointError(path, 'not valid JSON', hint);
   }
+  if (j === null || typeof j !== 'object') throw new CheckpointError(path, 'not a JSON object', hint);
   if (j.format !== CHECKPOINT_FORMAT)
-    throw new Error(`${path}: format is ${JSON.stringify(j.format)}, expected "${CHECKPOINT_FORMAT}". ${hint}`);
+    throw new CheckpointError(path, `format is ${JSON.stringify(j.format)}, expected "${CHECKPOINT_FORMAT}"`, hint);
   if (j.version !== CHECKPOINT_VERSION)
-    throw new Error(
-      `${path}: checkpoint version ${String(j.version)}, this tessera reads version ${CHECKPOINT_VERSION}. HINT: re-train, or use the tessera version that wrote it`,
+    throw new CheckpointError(
+      path,
+      `checkpoint version ${String(j.version)}, this tessera reads version ${CHECKPOINT_VERSION}`,
+      're-train, or use the tessera version that wrote it',
     );
   if (typeof j.kind !== 'string' || j.config === null || typeof j.config !== 'object')
-    throw new Error(`${path}: missing kind or config. ${hint}`);
+    throw new CheckpointError(path, 'missing kind or config', hint);
   return { kind: j.kind, config: j.config as Record<string, unknown> };
 }
 
-/** Load weights (and optimiser state and training state when asked) into already-built objects. */
+/** The first non-finite value of a tensor, or -1. */
+function firstNonFinite(x: Float32Array): number {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return i;
+  return -1;
+}
+
+/** Load weights (and optimiser state and training state when asked) into already-built objects. Weights
+ *  and moments must be finite (a NaN or Inf is refused, naming the tensor). */
 export function loadCheckpoint(
   dir: string,
   target: { kind: string; params: Params; optimizer?: AdamW },
 ): { state: unknown } {
   const header = readCheckpointHeader(dir);
-  if (header.kind !== target.kind) throw new Error(`${dir}: holds a "${header.kind}" model, expected "${target.kind}"`);
-  const w = readSafetensors(join(dir, 'weights.safetensors'));
+  const again = 'use another checkpoint, or train again to re-create it';
+  if (header.kind !== target.kind)
+    throw new CheckpointError(
+      join(dir, 'config.json'),
+      `holds a "${header.kind}" model, expected "${target.kind}"`,
+      again,
+    );
+  const wpath = join(dir, 'weights.safetensors');
+  const w = readSafetensors(wpath);
   const values = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   for (const [name, t] of w.tensors) {
-    if (!(t.data instanceof Float32Array)) throw new Error(`${dir}/weights.safetensors: ${name} is not F32`);
+    if (!(t.data instanceof Float32Array)) throw new CheckpointError(wpath, `${name} is not F32`, again);
+    const bad = firstNonFinite(t.data);
+    if (bad >= 0) throw new CheckpointError(wpath, `${name}[${bad}] is ${t.data[bad]} (weights must be finite)`, again);
     values.set(name, { shape: t.shape, data: t.data });
   }
-  target.params.load(values, join(dir, 'weights.safetensors'));
+  target.params.load(values, wpath);
   let state: unknown = null;
   if (target.optimizer) {
     const path = join(dir, 'optimizer.safetensors');
+    const resume = 'this checkpoint cannot be resumed; start a new run (or export it and fine-tune from the export)';
+    if (!existsSync(path)) throw new CheckpointError(path, 'not found (the checkpoint has no optimizer state)', resume);
     const o = readSafetensors(path);
     const opt = target.optimizer;
     for (const [name, t] of opt.params.map) {
       const m = o.tensors.get(`m.${name}`);
       const v = o.tensors.get(`v.${name}`);
       if (!m || !v || m.data.length !== t.size || v.data.length !== t.size)
-        throw new Error(`${path}: optimizer state for ${name} is missing or has the wrong size`);
+        throw new CheckpointError(path, `optimizer state for ${name} is missing or has the wrong size`, resume);
+      if (firstNonFinite(m.data as Float32Array) >= 0 || firstNonFinite(v.data as Float32Array) >= 0)
+        throw new CheckpointError(path, `optimizer state for ${name} is not finite`, resume);
       opt.m.get(name)!.set(m.data);
       opt.v.get(name)!.set(v.data);
     }
     opt.step = Number(o.metadata.step);
-    if (!Number.isInteger(opt.step)) throw new Error(`${path}: metadata.step is not an integer`);
+    if (!Number.isInteger(opt.step) || opt.step < 0)
+      throw new CheckpointError(path, 'metadata.step is not an integer >= 0', resume);
     const sp = join(dir, 'state.json');
-    if (existsSync(sp)) state = JSON.parse(readFileSync(sp, 'utf8'));
+    if (existsSync(sp)) {
+      try {
+        state = JSON.parse(readFileSync(sp, 'utf8'));
+      } catch {
+        throw new CheckpointError(sp, 'not valid JSON (the training state is damaged)', resume);
+      }
+      if (state === null || typeof state !== 'object' || Array.isArray(state))
+        throw new CheckpointError(sp, 'not a JSON object (the training state is damaged)', resume);
+    }
   }
   return { state };
 }

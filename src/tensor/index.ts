@@ -4,10 +4,13 @@ export {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
   type CheckpointContents,
+  CheckpointError,
   loadCheckpoint,
   readCheckpointHeader,
+  removeStaleCheckpointTemps,
   saveCheckpoint,
 } from './checkpoint.js';
+export { type FolderLock, FolderLockedError, LOCK_FILE, lockFolder } from './folder-lock.js';
 export {
   type BackendInfo,
   backendReason,

@@ -1,7 +1,7 @@
 // Training configuration: a frozen object with commented defaults and presets; unknown keys rejected.
 // Saved in the checkpoint (train-config.json) so a resumed run continues with exactly the same settings.
-import type { TaskKind } from '../data/index.js';
-import type { PresetName } from '../model/config.js';
+import { TASK_KINDS, type TaskKind } from '../data/index.js';
+import { MODEL_PRESETS, type PresetName } from '../model/config.js';
 import { DEFAULT_MIXTURE } from './mixture.js';
 
 export interface TrainConfig {
@@ -52,6 +52,22 @@ const base: TrainConfig = {
   mixture: { ...DEFAULT_MIXTURE },
 };
 
+const MODEL_PRESET_NAMES = Object.keys(MODEL_PRESETS) as string[];
+
+/** Upper bounds on the integer keys (docs/limits.md): what one 2-core machine can hold, with room. */
+export const TRAIN_LIMITS = Object.freeze({
+  steps: 100_000_000,
+  batchSize: 512,
+  batchTokens: 262_144,
+  warmup: 100_000_000,
+  evalEvery: 100_000_000,
+  evalN: 10_000,
+  ckptEvery: 100_000_000,
+  seed: 2 ** 31 - 1,
+  textVocab: 65_536,
+  imageCodes: 65_536,
+});
+
 export const TRAIN_PRESETS = Object.freeze({
   default: Object.freeze<TrainConfig>({ ...base, batchTokens: 2048 }),
   specialist: Object.freeze<TrainConfig>({ ...base, model: 'specialist', mixture: { t2i: 1 } }),
@@ -78,23 +94,34 @@ export function trainConfig(
   const from = (TRAIN_PRESETS as Record<string, TrainConfig>)[preset];
   if (!from)
     throw new Error(`train config: unknown preset "${preset}" (known: ${Object.keys(TRAIN_PRESETS).join(', ')})`);
+  const problems: string[] = [];
   const bad = Object.keys(overrides).filter((k) => !(k in base));
-  if (bad.length)
-    throw new Error(`train config: unknown key(s) ${bad.join(', ')} (known: ${Object.keys(base).join(', ')})`);
+  if (bad.length) problems.push(`unknown key(s) ${bad.join(', ')} (known: ${Object.keys(base).join(', ')})`);
   const c = { ...from, ...overrides } as TrainConfig;
-  for (const k of [
-    'steps',
-    'batchSize',
-    'batchTokens',
-    'warmup',
-    'evalEvery',
-    'evalN',
-    'ckptEvery',
-    'seed',
-    'textVocab',
-    'imageCodes',
-  ] as const)
-    if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`train config: ${k} must be an integer >= 0, got ${c[k]}`);
-  if (!(c.lr > 0)) throw new Error(`train config: lr must be > 0, got ${c.lr}`);
+  for (const [k, max] of Object.entries(TRAIN_LIMITS) as [keyof typeof TRAIN_LIMITS, number][]) {
+    const v = c[k];
+    if (!Number.isInteger(v) || v < 0) problems.push(`${k} must be an integer >= 0, got ${JSON.stringify(v)}`);
+    else if (v > max) problems.push(`${k} ${v} exceeds the limit ${max}`);
+  }
+  if (c.batchTokens === 0 && c.batchSize < 1) problems.push('batchSize must be >= 1 when batchTokens is 0');
+  if (!(typeof c.lr === 'number' && c.lr > 0 && c.lr <= 1)) problems.push(`lr must be in (0, 1], got ${c.lr}`);
+  if (!(typeof c.weightDecay === 'number' && c.weightDecay >= 0 && c.weightDecay < 1))
+    problems.push(`weightDecay must be in [0, 1), got ${c.weightDecay}`);
+  if (!(typeof c.clip === 'number' && c.clip > 0)) problems.push(`clip must be > 0, got ${c.clip}`);
+  if (!MODEL_PRESET_NAMES.includes(c.model))
+    problems.push(`model must be a preset (${MODEL_PRESET_NAMES.join(', ')}), got ${JSON.stringify(c.model)}`);
+  const mix = c.mixture as Record<string, unknown> | null;
+  if (mix === null || typeof mix !== 'object' || Array.isArray(mix)) problems.push('mixture must be an object');
+  else {
+    const unknown = Object.keys(mix).filter((k) => !(TASK_KINDS as readonly string[]).includes(k));
+    if (unknown.length)
+      problems.push(`mixture: unknown task(s) ${unknown.join(', ')} (known: ${TASK_KINDS.join(', ')})`);
+    for (const [k, w] of Object.entries(mix))
+      if (!(typeof w === 'number' && Number.isFinite(w) && w >= 0))
+        problems.push(`mixture.${k} must be a number >= 0, got ${JSON.stringify(w)}`);
+    if (!Object.values(mix).some((w) => typeof w === 'number' && w > 0))
+      problems.push('mixture needs at least one task with weight > 0');
+  }
+  if (problems.length) throw new Error(`train config: ${problems.join('; ')}`);
   return Object.freeze({ ...c, mixture: Object.freeze({ ...c.mixture }) });
 }

@@ -1,8 +1,9 @@
 // A training run: fresh or resumed, steps or a time budget; the metrics log, periodic held-out evaluation,
 // atomic checkpoints (OUT/checkpoint) and the plot (OUT/curves.svg). Used by `tessera train` and `ablate`.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate, type Metrics } from '../eval/evaluate.js';
+import { lockFolder, removeStaleCheckpointTemps } from '../tensor/index.js';
 import { writeTaskCache } from './cache.js';
 import type { TrainConfig } from './config.js';
 import { MetricsLog, ProgressBar, plotCurves } from './log.js';
@@ -25,6 +26,8 @@ export interface RunOptions {
    *  with this run's tokenizers) when the file does not exist. A resumed run keeps its cache. */
   cache?: string;
   cacheItems?: number;
+  /** A fresh run into a folder that already holds a run replaces it (otherwise that is refused). */
+  force?: boolean;
 }
 
 export interface RunResult {
@@ -35,8 +38,47 @@ export interface RunResult {
 
 export const CHECKPOINT_DIR = 'checkpoint';
 
+/** A run folder that cannot be used as asked: which folder, why, and what to do. */
+export class RunFolderError extends Error {
+  override name = 'RunFolderError';
+  constructor(
+    readonly folder: string,
+    readonly problem: string,
+    readonly hint: string,
+  ) {
+    super(`${folder} ${problem}; HINT: ${hint}`);
+  }
+}
+
+/** A folder that holds (part of) a run: a checkpoint or a metrics log. */
+function holdsRun(dir: string): boolean {
+  return existsSync(join(dir, CHECKPOINT_DIR)) || existsSync(join(dir, 'metrics.jsonl'));
+}
+
 export function runTraining(o: RunOptions): RunResult {
-  mkdirSync(o.out, { recursive: true });
+  if (!o.resume && holdsRun(o.out) && !o.force)
+    throw new RunFolderError(
+      o.out,
+      'already holds a training run (a checkpoint or metrics.jsonl)',
+      `continue it with --resume ${o.out}, write elsewhere with --out, or replace it with --force`,
+    );
+  if (o.resume && !existsSync(join(o.resume, CHECKPOINT_DIR)))
+    throw new RunFolderError(
+      o.resume,
+      `has no checkpoint to resume (${holdsRun(o.resume) ? 'the run stopped before its first checkpoint' : 'not a training run'})`,
+      'start it again without --resume (with --force to replace what is there)',
+    );
+  // one writer per run folder; then leftovers of a killed checkpoint write go
+  const lock = lockFolder(o.out, o.resume ? 'train --resume' : 'train');
+  try {
+    removeStaleCheckpointTemps(o.out);
+    return train(o);
+  } finally {
+    lock.release();
+  }
+}
+
+function train(o: RunOptions): RunResult {
   const ckpt = join(o.out, CHECKPOINT_DIR);
   let trainer: Trainer;
   const log = new MetricsLog(join(o.out, 'metrics.jsonl'));

@@ -3,18 +3,28 @@
 // its path; the session is saved to OUT/session.json after every turn, so quitting loses nothing and
 // `--session FILE` picks it up again. Commands start with "/" (see HELP). Reads stdin, so a script can pipe
 // a whole dialogue in. A bad command or input prints an error and leaves the session as it was.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { type RgbImage, writePng } from '../../data/index.js';
 import { executePlan, planSteps } from '../../infer/plan.js';
 import { DEFAULT_GUIDANCE } from '../../infer/sample.js';
-import { type Engine, Session, type Turn, type TurnInput, type TurnOptions } from '../../infer/session.js';
+import {
+  type Engine,
+  readSessionFile,
+  Session,
+  sessionShape,
+  type Turn,
+  type TurnInput,
+  type TurnOptions,
+} from '../../infer/session.js';
 import { defaultModelDir, loadModel } from '../../model/checkpoint.js';
+import { lockFolder } from '../../tensor/index.js';
 import { readImageFile } from '../../tokenizers/index.js';
 import { nonNegativeOption } from '../options.js';
 import { streamProgress } from '../progress.js';
+import { say } from '../terminal.js';
 
 const HELP = `commands:
   TEXT              a turn: the model answers in text or draws (the last image is the context)
@@ -36,49 +46,47 @@ export function registerChat(program: Command): void {
     .option('-o, --out <dir>', 'folder for the images and session.json', 'chat-out')
     .option('--session <file>', 'continue a saved session (JSON from /save or OUT/session.json)')
     .option('--image <file>', 'start with this image attached to the first turn')
+    .option('--force', 'start a new session in an --out folder that already holds one (replaces its session.json)')
     .option(
       '--guidance <s>',
       'classifier-free guidance scale for images',
       nonNegativeOption('guidance'),
       DEFAULT_GUIDANCE,
     )
-    .action(async (o: { model?: string; out: string; session?: string; image?: string; guidance: number }) => {
-      const engine: Engine = loadModel(o.model ?? defaultModelDir());
-      mkdirSync(o.out, { recursive: true });
-      const session = o.session ? readSession(o.session) : new Session();
-      const chat = new Chat(engine, session, o.out, { guidance: o.guidance });
-      if (o.image) chat.attach(o.image);
-      console.log(
-        `session ${session.id}${o.session ? ` (restored, at turn ${session.head ?? 0})` : ''}; /help for commands`,
-      );
-      const rl = createInterface({ input: process.stdin, terminal: false });
-      for await (const line of rl) {
-        if (line.trim() === '') continue;
-        if (!process.stdin.isTTY) console.log(`> ${line}`);
-        try {
-          if (!chat.run(line.trim())) break;
-        } catch (e) {
-          console.log(`error: ${(e as Error).message}`);
+    .action(
+      async (o: {
+        model?: string;
+        out: string;
+        session?: string;
+        image?: string;
+        guidance: number;
+        force?: boolean;
+      }) => {
+        const engine: Engine = loadModel(o.model ?? defaultModelDir());
+        // one chat per folder, and a new chat never replaces a saved session unasked
+        const saved = join(o.out, 'session.json');
+        if (!o.session && !o.force && existsSync(saved))
+          throw new Error(
+            `${o.out} already holds a session (${saved}); HINT: continue it with --session ${saved}, use another --out, or replace it with --force`,
+          );
+        lockFolder(o.out, 'chat');
+        const session = o.session ? readSessionFile(o.session, sessionShape(engine)) : new Session();
+        const chat = new Chat(engine, session, o.out, { guidance: o.guidance });
+        if (o.image) chat.attach(o.image);
+        say(`session ${session.id}${o.session ? ` (restored, at turn ${session.head ?? 0})` : ''}; /help for commands`);
+        const rl = createInterface({ input: process.stdin, terminal: false });
+        for await (const line of rl) {
+          if (line.trim() === '') continue;
+          if (!process.stdin.isTTY) say(`> ${line}`);
+          try {
+            if (!chat.run(line.trim())) break;
+          } catch (e) {
+            say(`error: ${(e as Error).message}`);
+          }
         }
-      }
-      rl.close();
-    });
-}
-
-function readSession(file: string): Session {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`unknown session: cannot read ${file} (${(e as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file}: not a session file (not JSON: ${(e as Error).message})`);
-  }
-  return Session.fromJSON(json, file);
+        rl.close();
+      },
+    );
 }
 
 class Chat {
@@ -94,9 +102,9 @@ class Chat {
   attach(file: string): void {
     const size = this.engine.tok.image.imageSize;
     const { pixels, note } = readImageFile(file, size);
-    if (note) console.log(note);
+    if (note) say(note);
     this.attached = { width: size, height: size, data: pixels };
-    console.log(`attached ${file} to the next turn`);
+    say(`attached ${file} to the next turn`);
   }
 
   /** Runs one line; false to quit. */
@@ -125,7 +133,7 @@ class Chat {
         return true;
       case '/undo': {
         const head = this.session.undo();
-        console.log(head === null ? 'back at the start' : `back at turn ${head}`);
+        say(head === null ? 'back at the start' : `back at turn ${head}`);
         this.save();
         return true;
       }
@@ -133,20 +141,20 @@ class Chat {
         const n = Number(need('a turn number'));
         if (!Number.isInteger(n) || n < 0) throw new Error(`/branch needs a turn number, got "${arg}"`);
         this.session.branch(n === 0 ? null : n);
-        console.log(n === 0 ? 'continuing from the start' : `continuing from turn ${n}`);
+        say(n === 0 ? 'continuing from the start' : `continuing from turn ${n}`);
         this.save();
         return true;
       }
       case '/history':
         for (const t of this.session.path()) this.show(t);
-        if (this.session.head === null) console.log('(no turns yet)');
+        if (this.session.head === null) say('(no turns yet)');
         return true;
       case '/save':
         writeFileSync(need('a file name'), JSON.stringify(this.session.toJSON()));
-        console.log(`saved ${arg}`);
+        say(`saved ${arg}`);
         return true;
       case '/help':
-        console.log(HELP);
+        say(HELP);
         return true;
       case '/quit':
       case '/exit':
@@ -175,12 +183,12 @@ class Chat {
     if (!image) throw new Error('/plan edits an image: attach one with /image or draw one first');
     const { steps, text } = planSteps(this.engine, image, instruction);
     if (steps.length === 0) throw new Error(`the model wrote no step plan (it wrote: "${text}")`);
-    console.log(`plan:\n${steps.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}`);
+    say(`plan:\n${steps.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}`);
     this.attached = null;
     executePlan(this.engine, image, steps, {
       ...this.opts,
       session: this.session,
-      onStep: (i, s) => console.log(`step ${i + 1}/${steps.length}: ${s}`),
+      onStep: (i, s) => say(`step ${i + 1}/${steps.length}: ${s}`),
     }).turns.forEach((t) => {
       this.show(t);
     });
@@ -196,7 +204,7 @@ class Chat {
       return path;
     });
     const time = ms === undefined ? '' : ` (${ms.toFixed(0)} ms)`;
-    console.log(`turn ${t.id}${said}${t.input.image ? ' +image' : ''} -> ${parts.join(' | ') || '(nothing)'}${time}`);
+    say(`turn ${t.id}${said}${t.input.image ? ' +image' : ''} -> ${parts.join(' | ') || '(nothing)'}${time}`);
   }
 
   private save(): void {

@@ -1,6 +1,6 @@
 // `tessera train`: one run over the task mixture; checkpoints, metrics log and curves in --out.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { loadModel, saveModel } from '../../model/checkpoint.js';
 import { TRAIN_PRESETS, trainConfig } from '../../train/config.js';
@@ -29,6 +29,7 @@ export function registerTrain(program: Command): void {
     .option('--steps <n>', 'planned steps (overrides the preset)', intOption('steps', 1))
     .option('--out <dir>', 'output directory', 'runs/default')
     .option('--resume <dir>', 'resume the run in DIR exactly where its checkpoint left it')
+    .option('--force', 'a fresh run into an --out folder that already holds a run replaces it')
     .option('--set <key=value...>', 'override train config keys', [])
     .option('--cache <file>', 'stream batches from this token cache (written first from the mixture if missing)')
     .option(
@@ -46,6 +47,7 @@ export function registerTrain(program: Command): void {
         set: string[];
         cache?: string;
         cacheItems?: number;
+        force?: boolean;
       }) => {
         if (o.minutes && o.steps) throw new Error('give --minutes or --steps, not both');
         const overrides = parseSets(o.set);
@@ -60,6 +62,7 @@ export function registerTrain(program: Command): void {
           minutes,
           cache: o.cache,
           cacheItems: o.cacheItems,
+          force: o.force,
         });
         console.log(`trained to step ${r.trainer.step}; checkpoint ${join(out, 'checkpoint')}`);
         if (r.finalMetrics) console.log(JSON.stringify(r.finalMetrics));
@@ -72,6 +75,13 @@ export function registerTrain(program: Command): void {
     .argument('<checkpoint>', 'checkpoint directory written by tessera train')
     .argument('<dir>', 'where to write it (replaced atomically), e.g. models/tessera-default')
     .action((from: string, to: string) => {
+      // never onto its own source (or inside it): that would delete the checkpoint's optimizer and state
+      const src = realpathSync(from);
+      const dst = existsSync(to) ? realpathSync(to) : resolve(to);
+      if (dst === src || dst.startsWith(`${src}${sep}`) || src.startsWith(`${dst}${sep}`))
+        throw new Error(
+          `export: ${to} is ${dst === src ? 'the checkpoint itself' : 'inside or around it'} (${from}); HINT: export to another folder, e.g. models/my-model`,
+        );
       const { model, tok } = loadModel(from);
       saveModel(to, model, tok, {
         files: { [TRAIN_CONFIG_FILE]: readFileSync(join(from, TRAIN_CONFIG_FILE), 'utf8') },

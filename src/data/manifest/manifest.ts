@@ -1,10 +1,11 @@
 // A JSONL manifest for a user's own images: one JSON object a line, either a captioned image
 // {"image": "a.png", "caption": "..."} or an edit pair {"source": "a.png", "target": "b.png", "instruction": "..."}.
-// Paths are relative to the manifest. Every line is validated first; problems come back as one list
+// Paths are relative to the manifest and must stay inside its folder; every image is checked at the image
+// boundary (size, structure, complete pixel data) before anything is decoded. Every line is validated first; problems come back as one list
 // naming line and field, and nothing is loaded unless all lines are valid.
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
-import { fitOnBackground, isPng, readPngRgba } from '../png.js';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { checkPng, fitOnBackground, ImageInputError, imageLimits, readPngRgba } from '../png.js';
 import { modelImage, modelText, type TaskItem, userImage, userText } from '../sequence.js';
 import { IMAGE_SIZE } from '../world/spec.js';
 
@@ -20,6 +21,9 @@ export interface ManifestProblem {
 
 export type ManifestResult = { ok: true; entries: ManifestEntry[] } | { ok: false; problems: ManifestProblem[] };
 
+/** Bounds on a manifest (docs/limits.md); images have the image boundary's own. */
+export const MANIFEST_LIMITS = Object.freeze({ maxBytes: 64 * 1024 * 1024, maxLines: 1_000_000, maxTextChars: 2000 });
+
 const CAPTION_KEYS = ['image', 'caption', 'split'];
 const EDIT_KEYS = ['source', 'target', 'instruction', 'split'];
 
@@ -28,26 +32,59 @@ function checkImageFile(base: string, rel: unknown, line: number, field: string,
     problems.push({ line, field, message: 'must be a non-empty string path' });
     return '';
   }
-  const path = isAbsolute(rel) ? rel : join(base, rel);
+  // paths are relative to the manifest's folder and stay inside it
+  const path = resolve(base, rel);
+  const inside = relative(base, path);
+  if (isAbsolute(rel) || inside.startsWith('..') || isAbsolute(inside)) {
+    problems.push({
+      line,
+      field,
+      message: `${rel} is outside the manifest's folder ${base}; paths are relative to it`,
+    });
+    return path;
+  }
   if (!existsSync(path) || !statSync(path).isFile()) {
     problems.push({ line, field, message: `file not found: ${path}` });
     return path;
   }
-  const head = Buffer.alloc(8);
-  const fd = openSync(path, 'r');
-  readSync(fd, head, 0, 8, 0);
-  closeSync(fd);
-  if (!isPng(head)) problems.push({ line, field, message: `not a PNG image: ${path}` });
+  try {
+    checkPng(readBounded(path), path);
+  } catch (e) {
+    problems.push({ line, field, message: e instanceof ImageInputError ? e.message : `cannot read ${path}` });
+  }
   return path;
+}
+
+function checkText(v: unknown, line: number, field: string, problems: ManifestProblem[]): void {
+  if (typeof v !== 'string' || v.trim() === '') problems.push({ line, field, message: 'must be a non-empty string' });
+  else if (v.length > MANIFEST_LIMITS.maxTextChars)
+    problems.push({ line, field, message: `${v.length} characters (limit ${MANIFEST_LIMITS.maxTextChars})` });
+}
+
+/** The file's bytes, refused before reading when it is larger than the image limit. */
+function readBounded(path: string): Buffer {
+  const max = imageLimits().maxBytes;
+  const size = statSync(path).size;
+  if (size > max) throw new ImageInputError(path, `file is ${size} bytes`, `${max} bytes, TESSERA_MAX_IMAGE_BYTES`);
+  return readFileSync(path);
 }
 
 /** Validates every line; returns all problems, or the entries with absolute paths. */
 export function validateManifest(path: string): ManifestResult {
-  if (!existsSync(path)) return { ok: false, problems: [{ line: 0, message: `manifest not found: ${path}` }] };
-  const base = dirname(path);
+  if (!existsSync(path) || !statSync(path).isFile())
+    return { ok: false, problems: [{ line: 0, message: `manifest not found: ${path}` }] };
+  const size = statSync(path).size;
+  if (size > MANIFEST_LIMITS.maxBytes)
+    return {
+      ok: false,
+      problems: [{ line: 0, message: `manifest is ${size} bytes (limit ${MANIFEST_LIMITS.maxBytes})` }],
+    };
+  const base = dirname(resolve(path));
   const problems: ManifestProblem[] = [];
   const entries: ManifestEntry[] = [];
   const lines = readFileSync(path, 'utf8').split('\n');
+  if (lines.length > MANIFEST_LIMITS.maxLines)
+    return { ok: false, problems: [{ line: 0, message: `${lines.length} lines (limit ${MANIFEST_LIMITS.maxLines})` }] };
   lines.forEach((text, i) => {
     const line = i + 1;
     if (text.trim() === '') return;
@@ -79,8 +116,7 @@ export function validateManifest(path: string): ManifestResult {
     if (isEdit) {
       const source = checkImageFile(base, o.source, line, 'source', problems);
       const target = checkImageFile(base, o.target, line, 'target', problems);
-      if (typeof o.instruction !== 'string' || o.instruction.trim() === '')
-        problems.push({ line, field: 'instruction', message: 'must be a non-empty string' });
+      checkText(o.instruction, line, 'instruction', problems);
       if (problems.length === before)
         entries.push({
           kind: 'edit',
@@ -92,8 +128,7 @@ export function validateManifest(path: string): ManifestResult {
         });
     } else {
       const image = checkImageFile(base, o.image, line, 'image', problems);
-      if (typeof o.caption !== 'string' || o.caption.trim() === '')
-        problems.push({ line, field: 'caption', message: 'must be a non-empty string' });
+      checkText(o.caption, line, 'caption', problems);
       if (problems.length === before)
         entries.push({ kind: 'caption', line, image, caption: o.caption as string, split: split as 'train' });
     }
@@ -118,7 +153,7 @@ export function loadManifest(
     try {
       return fitOnBackground(readPngRgba(p), size);
     } catch (e) {
-      problems.push({ line, field, message: `cannot decode PNG: ${(e as Error).message}` });
+      problems.push({ line, field, message: e instanceof ImageInputError ? e.message : `cannot decode ${p}` });
       return null;
     }
   };

@@ -1,9 +1,10 @@
 // Files at the image tokenizer's boundary: the shipped default tokenizer's location, PNG input for
 // `tessera encode` (any square size is box-filtered to the tokenizer's size; non-square is refused),
-// and code files for `tessera decode` (JSON, checked for count and range). One error type: ImageIoError.
+// and code files for `tessera decode` (JSON, checked for count and range). Images are refused with the
+// boundary's ImageInputError (src/data/png.ts), code files with ImageIoError.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodePng, flatten, resampleArea } from '../../data/index.js';
+import { flatten, ImageInputError, readPngRgba, resampleArea } from '../../data/index.js';
 import { packageRoot } from '../../tensor/index.js';
 
 export class ImageIoError extends Error {
@@ -15,24 +16,15 @@ export function defaultImageTokenizerDir(): string {
   return join(packageRoot(), 'models', 'image-tokenizer');
 }
 
-/** Reads a PNG as size x size RGB bytes (alpha over white). Returns a note when it had to resize. */
+/** Reads a PNG as size x size RGB bytes (alpha over white) through the image-input boundary (limits, damaged
+ *  and incomplete files refused with an ImageInputError). Returns a note when it had to resize. */
 export function readImageFile(path: string, size: number): { pixels: Uint8Array; note: string | null } {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (e) {
-    throw new ImageIoError(`${path}: cannot read (${(e as Error).message})`);
-  }
-  let rgba: ReturnType<typeof decodePng>;
-  try {
-    rgba = decodePng(buf);
-  } catch (e) {
-    throw new ImageIoError(`${path}: not a PNG image (${(e as Error).message}); the tokenizer reads PNG files only`);
-  }
+  const rgba = readPngRgba(path);
   const { width: w, height: h } = rgba;
   if (w !== h)
-    throw new ImageIoError(
-      `${path}: image is ${w}x${h}; the tokenizer needs a square image (${size}x${size}, or any square size, which is box-filtered to ${size}x${size})`,
+    throw new ImageInputError(
+      path,
+      `image is ${w}x${h}; the tokenizer needs a square image (${size}x${size}, or any square size, which is box-filtered to ${size}x${size})`,
     );
   if (w === size) return { pixels: flatten(rgba).data, note: null };
   const resized = flatten(resampleArea(rgba, 0, 0, w, h, size, size));
