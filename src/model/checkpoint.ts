@@ -91,19 +91,39 @@ export function loadModel(dir: string, optimizerFor?: (m: MultimodalModel) => Ad
     );
   const textPath = join(dir, TEXT_TOKENIZER_FILE);
   if (!existsSync(textPath)) throw missing(textPath);
-  const text = tokenizerFromJsonText(readFileSync(textPath, 'utf8'), textPath);
+  const damaged = (file: string, e: unknown) =>
+    e instanceof CheckpointError
+      ? e
+      : new CheckpointError(
+          file,
+          (e as Error).message,
+          'the tokenizer file is damaged; use the checkpoint as tessera wrote it',
+        );
+  let text: ReturnType<typeof tokenizerFromJsonText>;
+  try {
+    text = tokenizerFromJsonText(readFileSync(textPath, 'utf8'), textPath);
+  } catch (e) {
+    throw damaged(textPath, e);
+  }
   // the image tokenizer: the VQ-VAE's folder (shipped models), or the patch dictionary's file (tiny tests)
   const imageDir = join(dir, IMAGE_TOKENIZER_DIR);
   const imageFile = join(dir, IMAGE_TOKENIZER_FILE);
   if (!existsSync(imageDir) && !existsSync(imageFile)) throw missing(`${imageDir}/`);
-  const image: ImageTokenizer = existsSync(imageDir)
-    ? Vqvae.load(imageDir)
-    : PatchPaletteTokenizer.fromJson(readFileSync(imageFile, 'utf8'));
+  let image: ImageTokenizer;
+  try {
+    image = existsSync(imageDir)
+      ? Vqvae.load(imageDir)
+      : PatchPaletteTokenizer.fromJson(readFileSync(imageFile, 'utf8'));
+  } catch (e) {
+    throw damaged(existsSync(imageDir) ? imageDir : imageFile, e);
+  }
   const tok: Tokenizers = { text, image };
   model.setImageTokenizer(image);
   if (text.vocabSize !== config.textVocabSize || image.codebookSize !== config.imageCodebookSize)
-    throw new Error(
-      `${dir}: tokenizers (${text.vocabSize} text ids, ${image.codebookSize} codes) do not match config.json (${config.textVocabSize}, ${config.imageCodebookSize})`,
+    throw new CheckpointError(
+      cfgPath,
+      `the tokenizers (${text.vocabSize} text ids, ${image.codebookSize} codes) do not match the config (${config.textVocabSize}, ${config.imageCodebookSize})`,
+      'use the checkpoint as tessera wrote it',
     );
   return { model, tok, optimizer, state };
 }

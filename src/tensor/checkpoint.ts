@@ -4,24 +4,13 @@
 // sibling temp directory that is renamed into place, so an interrupted save never leaves a half checkpoint.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { CheckpointError } from './errors.js';
 import type { AdamW } from './optim.js';
 import type { Params } from './params.js';
 import { type NamedTensor, readSafetensors, writeSafetensors } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'tessera-checkpoint';
 export const CHECKPOINT_VERSION = 1;
-
-/** A checkpoint that cannot be used: the file, what is wrong with it, and what to do. */
-export class CheckpointError extends Error {
-  override name = 'CheckpointError';
-  constructor(
-    readonly file: string,
-    readonly problem: string,
-    readonly hint: string,
-  ) {
-    super(`${file}${problem === 'not found' ? ' not found' : `: ${problem}`}. HINT: ${hint}`);
-  }
-}
 
 function processAlive(pid: number): boolean {
   try {
@@ -95,6 +84,8 @@ export function saveCheckpoint(dir: string, c: CheckpointContents): void {
   renameSync(tmp, dir);
   rmSync(old, { recursive: true, force: true });
 }
+
+export { CheckpointError };
 
 export interface CheckpointHeader {
   kind: string;

@@ -1,5 +1,6 @@
-// A flat, ordered store of named parameters ("blocks.0.attn.qkv.weight" -> Tensor), the unit that the
+// A flat, ordered store of named parameters ("h.0.attn.qkv.w" -> Tensor), the unit that the
 // optimiser updates and the checkpoint format saves. Initialisers are seeded.
+import { CheckpointError } from './errors.js';
 import type { Rng } from './rng.js';
 import { type Shape, sizeOf, Tensor } from './tensor.js';
 
@@ -45,15 +46,20 @@ export class Params {
   load(values: ReadonlyMap<string, { shape: Shape; data: Float32Array }>, source: string): void {
     const missing = [...this.map.keys()].filter((k) => !values.has(k));
     const extra = [...values.keys()].filter((k) => !this.map.has(k));
+    const hint = 'these weights belong to another model or config; use the checkpoint as tessera wrote it';
     if (missing.length || extra.length)
-      throw new Error(
-        `${source}: parameters do not match the model (missing: ${missing.slice(0, 5).join(', ') || 'none'}; unexpected: ${extra.slice(0, 5).join(', ') || 'none'})`,
+      throw new CheckpointError(
+        source,
+        `parameters do not match the model (missing: ${missing.slice(0, 5).join(', ') || 'none'}; unexpected: ${extra.slice(0, 5).join(', ') || 'none'})`,
+        hint,
       );
     for (const [name, t] of this.map) {
       const v = values.get(name)!;
       if (v.shape.length !== t.shape.length || v.shape.some((d, i) => d !== t.shape[i]))
-        throw new Error(
-          `${source}: ${name} has shape [${v.shape.join(', ')}], the model expects [${t.shape.join(', ')}]`,
+        throw new CheckpointError(
+          source,
+          `${name} has shape [${v.shape.join(', ')}], the model expects [${t.shape.join(', ')}]`,
+          hint,
         );
       t.data.set(v.data);
     }

@@ -5,6 +5,7 @@
 // read-only; we add atomic writes, strict validation and a CRC32 of the data in __metadata__.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
+import { CheckpointError } from './errors.js';
 import type { Shape } from './tensor.js';
 
 export type DType = 'F32' | 'I32' | 'U8';
@@ -73,13 +74,17 @@ export function writeFileAtomic(path: string, parts: readonly Uint8Array[]): voi
 export function readSafetensors(path: string): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {
   const hint = 'HINT: the file is truncated or corrupted; re-create it (re-train or re-download the checkpoint)';
   const fail = (why: string): never => {
-    throw new Error(`${path}: not a valid safetensors file: ${why}. ${hint}`);
+    throw new CheckpointError(path, `not a valid safetensors file: ${why}`, hint.replace(/^HINT: /, ''));
   };
   let buf: Buffer;
   try {
     buf = readFileSync(path);
   } catch (e) {
-    throw new Error(`${path}: cannot read: ${(e as Error).message}`);
+    throw new CheckpointError(
+      path,
+      `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      'check the path; a checkpoint directory holds weights.safetensors',
+    );
   }
   if (buf.length < 8) fail(`only ${buf.length} bytes`);
   const hlen = Number(buf.readBigUInt64LE(0));
