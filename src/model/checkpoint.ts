@@ -15,7 +15,7 @@ import { PatchPaletteTokenizer } from '../tokenizers/image/patch-palette.js';
 import type { ImageTokenizer } from '../tokenizers/image/types.js';
 import { Vqvae } from '../tokenizers/image/vqvae.js';
 import { tokenizerFromJsonText, tokenizerToJson } from '../tokenizers/index.js';
-import { type ModelConfig, modelConfig, parameterEstimate } from './config.js';
+import { MODEL_LIMITS, type ModelConfig, modelConfig, parameterEstimate } from './config.js';
 import { MODEL_KIND, MultimodalModel } from './multimodal.js';
 import type { Tokenizers } from './sequence.js';
 
@@ -74,6 +74,13 @@ export function loadModel(dir: string, optimizerFor?: (m: MultimodalModel) => Ad
   const wpath = join(dir, 'weights.safetensors');
   const have = existsSync(wpath) ? statSync(wpath).size : 0;
   const need = 4 * parameterEstimate(config);
+  const most = 4 * MODEL_LIMITS.parameters + 100 * 1024 * 1024;
+  if (have > most)
+    throw new CheckpointError(
+      wpath,
+      `is ${have} bytes, over the ${most} a model within the limits can have`,
+      'see docs/limits.md',
+    );
   if (have < need)
     throw new CheckpointError(
       cfgPath,
