@@ -7,6 +7,7 @@ import { renderSequence, type TaskItem } from './sequence.js';
 import { upscale } from './world/render.js';
 
 export * from './emoji/emoji.js';
+export { evaluationItems } from './evaluation.js';
 export * from './manifest/manifest.js';
 export * from './png.js';
 export * from './sequence.js';

@@ -5,11 +5,13 @@
 // and normalised edit distance, emoji edits by the fraction of pixels that match the target.
 import {
   compareScenes,
+  evaluationItems,
   type ImageRef,
   parseImage,
   preservation,
   type RgbImage,
   type TaskItem,
+  type TaskKind,
   wordMetrics,
 } from '../data/index.js';
 import { DEFAULT_GUIDANCE, type SampleOptions, sampleTurn } from '../infer/sample.js';
@@ -172,4 +174,19 @@ function judge(
     note('text_render_word_acc', w.exact ? 1 : 0);
     note('text_render_ned', w.ned);
   }
+}
+
+/** Training's evaluator (runTraining's `evaluate`): evalN held-out items of each task the run trains on,
+ *  drawn once, judged at every evaluation. */
+export function trainingEvaluator(): (t: {
+  model: MultimodalModel;
+  tok: Tokenizers;
+  mixture: { taskKinds: readonly TaskKind[] };
+  config: { evalN: number };
+}) => Metrics {
+  let items: TaskItem[] | null = null;
+  return (t) => {
+    items ??= evaluationItems(t.mixture.taskKinds, t.config.evalN);
+    return evaluate(t.model, t.tok, items).metrics;
+  };
 }

@@ -1,15 +1,7 @@
 // The training mixture: a weighted choice of task kind per example, items made on the fly from the scene
 // world (a pure function of task, split, seed and index, so the data cursor is just a counter per task)
 // and a small fixed pool of emoji items. The whole state (RNG + cursors) round-trips for exact resume.
-import {
-  emojiItems,
-  makeWorldItem,
-  type Split,
-  type TaskItem,
-  type TaskKind,
-  WORLD_TASKS,
-  type WorldTask,
-} from '../data/index.js';
+import { emojiItems, makeWorldItem, type TaskItem, type TaskKind, WORLD_TASKS, type WorldTask } from '../data/index.js';
 import { Rng } from '../tensor/index.js';
 
 /** Default weights: understanding and generation both well represented, a little emoji. Text-to-image
@@ -87,17 +79,4 @@ export class Mixture {
     this.rng.setState(s.rng);
     this.cursors = { ...s.cursors };
   }
-}
-
-/** Evaluation items: n per task kind, from the held-out split by default (world tasks and emoji); with
- *  split 'train', fresh items of training combinations (seed 1000 is never a training seed's stream). */
-export function heldoutItems(tasks: readonly TaskKind[], n: number, seed = 1000, split: Split = 'heldout'): TaskItem[] {
-  const out: TaskItem[] = [];
-  const emoji = tasks.some((t) => t.startsWith('emoji')) ? emojiItems(n * 6, seed, { split }) : [];
-  for (const t of tasks) {
-    if ((WORLD_TASKS as readonly string[]).includes(t))
-      for (let i = 0; i < n; i++) out.push(makeWorldItem(t as WorldTask, split, seed, i));
-    else out.push(...emoji.filter((it) => it.task === t).slice(0, n));
-  }
-  return out;
 }

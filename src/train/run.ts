@@ -2,12 +2,11 @@
 // atomic checkpoints (OUT/checkpoint) and the plot (OUT/curves.svg). Used by `tessera train` and `ablate`.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluate, type Metrics } from '../eval/evaluate.js';
 import { lockFolder, removeStaleCheckpointTemps } from '../tensor/index.js';
 import { writeTaskCache } from './cache.js';
 import type { TrainConfig } from './config.js';
 import { MetricsLog, ProgressBar, plotCurves } from './log.js';
-import { heldoutItems, Mixture } from './mixture.js';
+import { Mixture } from './mixture.js';
 import { type StepResult, Trainer } from './trainer.js';
 
 export interface RunOptions {
@@ -28,7 +27,13 @@ export interface RunOptions {
   cacheItems?: number;
   /** A fresh run into a folder that already holds a run replaces it (otherwise that is refused). */
   force?: boolean;
+  /** Periodic and final evaluation (every config.evalEvery steps and at the end, when config.evalN > 0):
+   *  the caller's evaluator (src/eval's trainingEvaluator), so training does not depend on evaluation. */
+  evaluate?: (trainer: Trainer) => Metrics;
 }
+
+/** What an evaluation reports: metric name -> value. */
+export type Metrics = Record<string, number | null>;
 
 export interface RunResult {
   trainer: Trainer;
@@ -103,7 +108,6 @@ function train(o: RunOptions): RunResult {
     }
   }
   const c = trainer.config;
-  const evalItems = heldoutItems(trainer.mixture.taskKinds, c.evalN);
   const losses: number[] = [];
   const t0 = Date.now();
   const startStep = trainer.step;
@@ -111,9 +115,10 @@ function train(o: RunOptions): RunResult {
   let bar: ProgressBar | null = null;
   let finalMetrics: Metrics | null = null;
   const doEval = () => {
-    const r = evaluate(trainer.model, trainer.tok, evalItems);
-    log.append({ type: 'eval', step: trainer.step, ...r.metrics });
-    return r.metrics;
+    if (!o.evaluate || c.evalN === 0) return null;
+    const metrics = o.evaluate(trainer);
+    log.append({ type: 'eval', step: trainer.step, ...metrics });
+    return metrics;
   };
   while (trainer.step < trainer.plannedSteps) {
     if (o.stopAfter !== undefined && trainer.step - startStep >= o.stopAfter) return { trainer, losses, finalMetrics };

@@ -2,7 +2,7 @@
 // verifier on a handful of held-out items of every task kind produces every metric key.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { makeWorldItem, type TaskKind } from '../../src/data/index.js';
+import { evaluationItems, makeWorldItem, type TaskKind } from '../../src/data/index.js';
 import { evaluate, METRIC_KEYS } from '../../src/eval/evaluate.js';
 import { imagePrompt } from '../../src/infer/generate.js';
 import { guide, pickToken, sampleImages, sampleTurn } from '../../src/infer/sample.js';
@@ -10,7 +10,6 @@ import { modelConfig } from '../../src/model/config.js';
 import { MultimodalModel } from '../../src/model/multimodal.js';
 import { buildSequence, specialIds } from '../../src/model/sequence.js';
 import { Rng } from '../../src/tensor/index.js';
-import { heldoutItems } from '../../src/train/mixture.js';
 import { testTokenizers } from '../helpers/model.js';
 
 const tok = testTokenizers();
@@ -76,7 +75,7 @@ test('evaluation on one held-out item per task kind reports every metric key', (
     'emoji_caption',
     'emoji_edit',
   ];
-  const items = heldoutItems(kinds, 1);
+  const items = evaluationItems(kinds, 1);
   const r = evaluate(model, tok, items, { maxTextTokens: 8 });
   for (const k of METRIC_KEYS) assert.ok(k in r.metrics, `metric ${k} present`);
   for (const k of [

@@ -7,10 +7,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { TaskKind } from '../../data/index.js';
-import { evaluate, METRIC_KEYS, type Metrics } from '../../eval/evaluate.js';
+import { evaluationItems } from '../../data/index.js';
+import { evaluate, METRIC_KEYS, type Metrics, trainingEvaluator } from '../../eval/evaluate.js';
 import { meanItemsPerBatch } from '../../train/buckets.js';
 import { trainConfig } from '../../train/config.js';
-import { GENERATION_TASKS, heldoutItems, UNDERSTANDING_TASKS } from '../../train/mixture.js';
+import { GENERATION_TASKS, UNDERSTANDING_TASKS } from '../../train/mixture.js';
 import { CHECKPOINT_DIR, runTraining } from '../../train/run.js';
 import { Trainer } from '../../train/trainer.js';
 import { intOption } from '../options.js';
@@ -40,7 +41,7 @@ export function registerAblate(program: Command): void {
         const mixture = { ...pick(base.mixture, GENERATION_TASKS), ...pick(base.mixture, UNDERSTANDING_TASKS) };
         console.error(`ablate: joint, ${o.steps} steps`);
         const cfg = trainConfig({ ...parseSets(o.set), mixture, steps: o.steps, evalEvery: 0 }, o.config);
-        joint = runTraining({ out: join(o.out, 'joint'), config: cfg }).trainer;
+        joint = runTraining({ out: join(o.out, 'joint'), config: cfg, evaluate: trainingEvaluator() }).trainer;
       }
       const groups = { gen: GENERATION_TASKS, und: UNDERSTANDING_TASKS };
       const seen = (t: Trainer) => {
@@ -49,7 +50,7 @@ export function registerAblate(program: Command): void {
         return { gen: n(groups.gen), und: n(groups.und) };
       };
       const jointSeen = seen(joint);
-      const items = heldoutItems([...GENERATION_TASKS, ...UNDERSTANDING_TASKS], o.n);
+      const items = evaluationItems([...GENERATION_TASKS, ...UNDERSTANDING_TASKS], o.n);
       const results: Record<string, Metrics> = { joint: evaluate(joint.model, joint.tok, items).metrics };
       const counts: Record<string, { gen: number; und: number }> = { joint: jointSeen };
       // Each single-skill run sees as many items of its skill as the joint run did: its steps are that count
@@ -78,7 +79,7 @@ export function registerAblate(program: Command): void {
         const trainer =
           reuse && reuse.step === steps && JSON.stringify(reuse.config.mixture) === JSON.stringify(cfg.mixture)
             ? reuse
-            : runTraining({ out: join(o.out, name), config: cfg }).trainer;
+            : runTraining({ out: join(o.out, name), config: cfg, evaluate: trainingEvaluator() }).trainer;
         if (trainer === reuse) console.error(`ablate: ${name}: reusing the finished run in ${done}`);
         results[name] = evaluate(trainer.model, trainer.tok, items).metrics;
         counts[name] = seen(trainer);

@@ -1,11 +1,12 @@
 // `tessera eval`: held-out items judged by the verifier; with --json the last line is one JSON object.
 import type { Command } from 'commander';
 import type { TaskKind } from '../../data/index.js';
+import { evaluationItems } from '../../data/index.js';
 import { evaluateDialogue } from '../../eval/dialogue.js';
 import { type EvalResult, evaluate } from '../../eval/evaluate.js';
 import { DEFAULT_GUIDANCE } from '../../infer/sample.js';
 import { defaultModelDir, loadModel } from '../../model/checkpoint.js';
-import { DEFAULT_MIXTURE, heldoutItems } from '../../train/mixture.js';
+import { DEFAULT_MIXTURE } from '../../train/mixture.js';
 import { intOption, nonNegativeOption, splitOption } from '../options.js';
 
 export function printMetrics(r: EvalResult): void {
@@ -36,7 +37,7 @@ export function registerEval(program: Command): void {
     .option('--json', 'print one JSON object of all metrics as the last line')
     .action((o: { checkpoint: string; n: number; split: 'heldout' | 'train'; guidance: number; json?: boolean }) => {
       const { model, tok } = loadModel(o.checkpoint);
-      const items = heldoutItems(Object.keys(DEFAULT_MIXTURE) as TaskKind[], o.n, 1000, o.split);
+      const items = evaluationItems(Object.keys(DEFAULT_MIXTURE) as TaskKind[], o.n, 1000, o.split);
       const r = evaluate(model, tok, items, { guidance: o.guidance });
       printMetrics(r);
       if (o.json) console.log(JSON.stringify(r.metrics));

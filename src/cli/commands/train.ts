@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
+import { trainingEvaluator } from '../../eval/evaluate.js';
 import { loadModel, saveModel } from '../../model/checkpoint.js';
 import { TRAIN_PRESETS, trainConfig } from '../../train/config.js';
 import { runTraining } from '../../train/run.js';
@@ -63,6 +64,7 @@ export function registerTrain(program: Command): void {
           cache: o.cache,
           cacheItems: o.cacheItems,
           force: o.force,
+          evaluate: trainingEvaluator(),
         });
         console.log(`trained to step ${r.trainer.step}; checkpoint ${join(out, 'checkpoint')}`);
         if (r.finalMetrics) console.log(JSON.stringify(r.finalMetrics));

@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import { Command } from 'commander';
 import { readCorpus, registerTokenizer } from '../../src/cli/commands/tokenizer.js';
 import { loadTokenizer } from '../../src/tokenizers/index.js';
-import { englishLike } from './corpus.js';
+import { englishLike } from '../tokenizers/corpus.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
