@@ -3,12 +3,17 @@
 // code, the same guidance and picks), the speed-up, the latency of one edit, and of each turn of a 5-turn
 // edit session (the context grows with every turn, then slides). Median of --runs runs.
 import { makeWorldItem, userText } from '../src/data/index.js';
-import { editImage, generateImages, imagePrompt } from '../src/infer/generate.js';
-import { DEFAULT_GUIDANCE, guide, pickToken } from '../src/infer/sample.js';
-import { Session } from '../src/infer/session.js';
-import { defaultModelDir, loadModel } from '../src/model/checkpoint.js';
-import type { MultimodalModel } from '../src/model/multimodal.js';
-import { specialIds, type Tokenizers } from '../src/model/sequence.js';
+import {
+  DEFAULT_GUIDANCE,
+  editImage,
+  generateImages,
+  guide,
+  imagePrompt,
+  pickToken,
+  Session,
+} from '../src/infer/index.js';
+import type { MultimodalModel } from '../src/model/index.js';
+import { defaultModelDir, loadModel, specialIds, type Tokenizers } from '../src/model/index.js';
 import { kernels, noGrad, Rng, tidy } from '../src/tensor/index.js';
 
 function median(xs: number[]): number {

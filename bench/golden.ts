@@ -4,7 +4,7 @@
 // golden-gpt-torch.safetensors). Both files are committed; the test compares both backends to them.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { GPT, GPT_PRESETS } from '../src/model/gpt.js';
+import { GPT, GPT_PRESETS } from '../src/model/index.js';
 import { type NamedTensor, packageRoot, Rng, writeSafetensors } from '../src/tensor/index.js';
 
 export const GOLDEN = { B: 2, T: 12, lr: 1e-2, weightDecay: 0.1, steps: 10 };

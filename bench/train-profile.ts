@@ -7,8 +7,7 @@
 // counted in "rest"). Options: --steps N (timed, default 40), --warmup N (default 5), --config PRESET,
 // --set key=value (train config overrides, repeatable).
 import { type Kernels, kernels, useKernels } from '../src/tensor/index.js';
-import { trainConfig } from '../src/train/config.js';
-import { Trainer } from '../src/train/trainer.js';
+import { Trainer, trainConfig } from '../src/train/index.js';
 
 /** The shipped model's run (README): 125k items in 1683 s of training (9,037 steps). */
 const SHIPPED = { items: 125_000, seconds: 1683 };

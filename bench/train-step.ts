@@ -7,7 +7,7 @@
 // (default 1; the TypeScript backend is ~100x slower), --skip-js, --skip-torch.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { GPT, GPT_PRESETS } from '../src/model/gpt.js';
+import { GPT, GPT_PRESETS } from '../src/model/index.js';
 import {
   AdamW,
   clipGradNorm,

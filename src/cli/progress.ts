@@ -1,6 +1,6 @@
 // Streaming progress of sampling on stderr: a live bar of image codes (or a count of text tokens) when
 // stderr is a terminal, nothing when it is a pipe or file (so scripted output stays clean).
-import type { Progress } from '../infer/sample.js';
+import type { Progress } from '../infer/index.js';
 
 export function streamProgress(label: string, out: NodeJS.WriteStream = process.stderr): (p: Progress) => void {
   if (!out.isTTY) return () => {};

@@ -20,8 +20,15 @@ import {
   verifyImage,
   Rng as WorldRng,
 } from '../data/index.js';
-import { answerText, executePlan, imagineThenAnswer, oneShot, planSteps } from '../infer/plan.js';
-import { type Engine, Session } from '../infer/session.js';
+import {
+  answerText,
+  type Engine,
+  executePlan,
+  imagineThenAnswer,
+  oneShot,
+  planSteps,
+  Session,
+} from '../infer/index.js';
 
 export const DIALOGUE_KEYS = [
   'chain_turn_acc',

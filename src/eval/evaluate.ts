@@ -14,9 +14,9 @@ import {
   type TaskKind,
   wordMetrics,
 } from '../data/index.js';
-import { DEFAULT_GUIDANCE, type SampleOptions, sampleTurn } from '../infer/sample.js';
-import type { MultimodalModel } from '../model/multimodal.js';
-import { buildSequence, type DecodedSegment, type Tokenizers } from '../model/sequence.js';
+import { DEFAULT_GUIDANCE, type SampleOptions, sampleTurn } from '../infer/index.js';
+import type { MultimodalModel } from '../model/index.js';
+import { buildSequence, type DecodedSegment, type Tokenizers } from '../model/index.js';
 
 /** Every metric `tessera eval` reports (null when no held-out item exercised it). */
 export const METRIC_KEYS = [

@@ -5,8 +5,8 @@
 // guidance, as InstructPix2Pix does): a third branch with neither image nor text, and
 // logits = bare + s_I (image - bare) + s_T (image+text - image), so s_I > 1 pulls toward the input.
 import { type RgbImage, type Segment, type TaskItem, userImage, userText } from '../data/index.js';
-import type { MultimodalModel } from '../model/multimodal.js';
-import { buildSequence, specialIds, type Tokenizers } from '../model/sequence.js';
+import type { MultimodalModel } from '../model/index.js';
+import { buildSequence, specialIds, type Tokenizers } from '../model/index.js';
 import { Rng } from '../tensor/index.js';
 import { DEFAULT_GUIDANCE, type Prompt, type SampleOptions, sampleImages } from './sample.js';
 

@@ -21,8 +21,7 @@ import {
   userImage,
   userText,
 } from '../data/index.js';
-import type { MultimodalModel } from '../model/multimodal.js';
-import type { Tokenizers } from '../model/sequence.js';
+import type { MultimodalModel, Tokenizers } from '../model/index.js';
 import { Rng } from '../tensor/index.js';
 import { checkModelImage, turnPrompt } from './generate.js';
 import { DEFAULT_GUIDANCE, type PrefixCache, type Prompt, type SampleOptions, sampleTurn } from './sample.js';

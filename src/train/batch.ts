@@ -1,7 +1,7 @@
 // A training batch from task items: sequences from the one builder (with condition dropout), cut to the
 // block size, right-padded, next-token targets only where the model produces the token.
 import type { TaskItem, TaskKind } from '../data/index.js';
-import { buildSequence, type Tokenizers } from '../model/sequence.js';
+import { buildSequence, type Tokenizers } from '../model/index.js';
 import type { Rng } from '../tensor/index.js';
 import type { PackedSequence } from './cache.js';
 import { GENERATION_TASKS } from './mixture.js';

@@ -8,7 +8,7 @@
 // Exact resume: a pool is a pure function of the mixture state and the dropout RNG at the moment it was
 // drawn, so the state is those two plus how many of its batches were used; restoring redraws the pool.
 import type { TaskItem } from '../data/index.js';
-import type { Tokenizers } from '../model/sequence.js';
+import type { Tokenizers } from '../model/index.js';
 import { Rng } from '../tensor/index.js';
 import { type Batch, packBatch, trainingSequence } from './batch.js';
 import type { PackedSequence } from './cache.js';

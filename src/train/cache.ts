@@ -5,7 +5,7 @@
 // applied when the cache is written (each image-producing item drops its text with the configured rate).
 import type { TaskItem } from '../data/index.js';
 import { TokenCacheReader, TokenCacheWriter } from '../data/token-cache.js';
-import { specialIds, type Tokenizers } from '../model/sequence.js';
+import { specialIds, type Tokenizers } from '../model/index.js';
 import { Rng } from '../tensor/index.js';
 import { trainingSequence } from './batch.js';
 

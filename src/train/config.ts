@@ -1,7 +1,7 @@
 // Training configuration: a frozen object with commented defaults and presets; unknown keys rejected.
 // Saved in the checkpoint (train-config.json) so a resumed run continues with exactly the same settings.
 import { TASK_KINDS, type TaskKind } from '../data/index.js';
-import { MODEL_PRESETS, type PresetName } from '../model/config.js';
+import { MODEL_PRESETS, type PresetName } from '../model/index.js';
 import { DEFAULT_MIXTURE } from './mixture.js';
 
 export interface TrainConfig {

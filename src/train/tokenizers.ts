@@ -2,7 +2,7 @@
 // mixture (every world task, emoji captions, facts), and the image tokenizer: the shipped VQ-VAE, or the
 // stand-in patch dictionary for quick tests. Both deterministic in their seed.
 import { emojiItems, makeWorldItem, WORLD_TASKS } from '../data/index.js';
-import type { Tokenizers } from '../model/sequence.js';
+import type { Tokenizers } from '../model/index.js';
 import { PatchPaletteTokenizer } from '../tokenizers/image/patch-palette.js';
 import { defaultImageTokenizerDir, trainBpe, Vqvae } from '../tokenizers/index.js';
 

@@ -4,10 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskKind } from '../data/index.js';
-import { loadModel, saveModel } from '../model/checkpoint.js';
-import { modelConfig } from '../model/config.js';
-import { MultimodalModel } from '../model/multimodal.js';
-import type { Tokenizers } from '../model/sequence.js';
+import type { Tokenizers } from '../model/index.js';
+import { loadModel, MultimodalModel, modelConfig, saveModel } from '../model/index.js';
 import { AdamW, clipGradNorm, cosineLr, Rng, tidy } from '../tensor/index.js';
 import { makeBatch, packBatch } from './batch.js';
 import { BucketBatcher, type BucketState } from './buckets.js';

@@ -9,11 +9,10 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { decodePng, encodePng, ImageInputError, makeWorldItem, validateManifest } from '../../src/data/index.js';
-import { readSessionFile, Session, SessionFileError } from '../../src/infer/session.js';
-import { loadModel } from '../../src/model/checkpoint.js';
+import { readSessionFile, Session, SessionFileError } from '../../src/infer/index.js';
+import { loadModel } from '../../src/model/index.js';
 import { CheckpointError } from '../../src/tensor/index.js';
-import { trainConfig } from '../../src/train/config.js';
-import { runTraining } from '../../src/train/run.js';
+import { runTraining, trainConfig } from '../../src/train/index.js';
 import { rgbaPng } from '../helpers/png.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-fuzz-'));

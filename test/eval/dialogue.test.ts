@@ -2,9 +2,8 @@
 // as a share in [0, 1]; the 5-turn chains start from held-out scenes with a character.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DIALOGUE_KEYS, evaluateDialogue } from '../../src/eval/dialogue.js';
-import { modelConfig } from '../../src/model/config.js';
-import { MultimodalModel } from '../../src/model/multimodal.js';
+import { DIALOGUE_KEYS, evaluateDialogue } from '../../src/eval/index.js';
+import { MultimodalModel, modelConfig } from '../../src/model/index.js';
 import { testTokenizers } from '../helpers/model.js';
 
 test('dialogue evaluation: chains, compound (one shot / plan / true plan), imagine vs direct', () => {

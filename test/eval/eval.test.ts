@@ -3,12 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { evaluationItems, makeWorldItem, type TaskKind } from '../../src/data/index.js';
-import { evaluate, METRIC_KEYS } from '../../src/eval/evaluate.js';
-import { imagePrompt } from '../../src/infer/generate.js';
-import { guide, pickToken, sampleImages, sampleTurn } from '../../src/infer/sample.js';
-import { modelConfig } from '../../src/model/config.js';
-import { MultimodalModel } from '../../src/model/multimodal.js';
-import { buildSequence, specialIds } from '../../src/model/sequence.js';
+import { evaluate, METRIC_KEYS } from '../../src/eval/index.js';
+import { guide, imagePrompt, pickToken, sampleImages, sampleTurn } from '../../src/infer/index.js';
+import { buildSequence, MultimodalModel, modelConfig, specialIds } from '../../src/model/index.js';
 import { Rng } from '../../src/tensor/index.js';
 import { testTokenizers } from '../helpers/model.js';
 

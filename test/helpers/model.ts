@@ -1,6 +1,6 @@
 // Shared fixtures for model, training and evaluation tests: small tokenizers built once per process.
 import { makeWorldItem } from '../../src/data/index.js';
-import type { Tokenizers } from '../../src/model/sequence.js';
+import type { Tokenizers } from '../../src/model/index.js';
 import { PatchPaletteTokenizer } from '../../src/tokenizers/image/patch-palette.js';
 import { trainBpe } from '../../src/tokenizers/index.js';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { encodePng, makeWorldItem } from '../../src/data/index.js';
-import { readSessionFile, Session, SessionFileError } from '../../src/infer/session.js';
+import { readSessionFile, Session, SessionFileError } from '../../src/infer/index.js';
 import { bombPng } from '../helpers/png.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-sessfile-'));

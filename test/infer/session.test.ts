@@ -8,12 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { makeWorldItem } from '../../src/data/index.js';
-import { executePlan, parsePlan } from '../../src/infer/plan.js';
-import type { Progress } from '../../src/infer/sample.js';
-import { contextPrompts, type Engine, Session, SessionStore, UnknownSessionError } from '../../src/infer/session.js';
-import { modelConfig } from '../../src/model/config.js';
-import { MultimodalModel } from '../../src/model/multimodal.js';
-import { specialIds } from '../../src/model/sequence.js';
+import type { Progress } from '../../src/infer/index.js';
+import {
+  contextPrompts,
+  type Engine,
+  executePlan,
+  parsePlan,
+  Session,
+  SessionStore,
+  UnknownSessionError,
+} from '../../src/infer/index.js';
+import { MultimodalModel, modelConfig, specialIds } from '../../src/model/index.js';
 import { testTokenizers } from '../helpers/model.js';
 
 const tok = testTokenizers();

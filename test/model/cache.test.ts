@@ -2,7 +2,7 @@
 // a time, and every position's logits match the uncached pass (GPT and the multimodal model).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GPT, GPT_PRESETS } from '../../src/model/gpt.js';
+import { GPT, GPT_PRESETS } from '../../src/model/index.js';
 import { noGrad, Rng, tidy } from '../../src/tensor/index.js';
 
 function maxDiff(a: Float32Array, b: Float32Array): number {

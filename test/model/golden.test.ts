@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { GPT, type GPTConfig } from '../../src/model/gpt.js';
+import { GPT, type GPTConfig } from '../../src/model/index.js';
 import {
   AdamW,
   clipGradNorm,

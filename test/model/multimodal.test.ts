@@ -2,8 +2,7 @@
 // looks like, so a code never seen in training is not a blank; and the loss splits text and code targets.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { modelConfig } from '../../src/model/config.js';
-import { MultimodalModel } from '../../src/model/multimodal.js';
+import { MultimodalModel, modelConfig } from '../../src/model/index.js';
 import { crossEntropy, noGrad, slice, tidy } from '../../src/tensor/index.js';
 import type { ImageTokenizer } from '../../src/tokenizers/image/types.js';
 

@@ -3,8 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { makeWorldItem, type TaskItem, WORLD_TASKS } from '../../src/data/index.js';
-import { modelConfig } from '../../src/model/config.js';
-import { buildSequence, imageCodes, parseSequence, specialIds } from '../../src/model/sequence.js';
+import { buildSequence, imageCodes, modelConfig, parseSequence, specialIds } from '../../src/model/index.js';
 import { testTokenizers } from '../helpers/model.js';
 
 const tok = testTokenizers();

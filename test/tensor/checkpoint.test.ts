@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { GPT, GPT_PRESETS } from '../../src/model/gpt.js';
+import { GPT, GPT_PRESETS } from '../../src/model/index.js';
 import { AdamW, loadCheckpoint, Rng, readCheckpointHeader, saveCheckpoint, tidy } from '../../src/tensor/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-ckpt-'));

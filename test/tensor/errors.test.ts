@@ -1,7 +1,7 @@
 // Shape mismatches and bad arguments fail with messages that name both shapes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GPT, GPT_PRESETS, gptConfig } from '../../src/model/gpt.js';
+import { GPT, GPT_PRESETS, gptConfig } from '../../src/model/index.js';
 import {
   add,
   causalAttention,

@@ -2,7 +2,7 @@
 // and a training step allocates nothing new once warm (the pool is stable, the tape is empty).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { GPT, GPT_PRESETS, gptConfig } from '../../src/model/gpt.js';
+import { GPT, GPT_PRESETS, gptConfig } from '../../src/model/index.js';
 import {
   AdamW,
   clearPool,

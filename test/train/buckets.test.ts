@@ -3,9 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../src/tensor/index.js';
-import { BucketBatcher } from '../../src/train/buckets.js';
-import { Mixture } from '../../src/train/mixture.js';
-import { buildTokenizers } from '../../src/train/tokenizers.js';
+import { BucketBatcher, buildTokenizers, Mixture } from '../../src/train/index.js';
 
 test('bucketed batches: within the budget, each pool item used once, short items many to a batch', () => {
   const tok = buildTokenizers(400, 1024, 1);

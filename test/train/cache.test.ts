@@ -6,10 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { makeWorldItem } from '../../src/data/index.js';
-import { buildSequence } from '../../src/model/sequence.js';
-import { CacheSource, positions2d, writeTaskCache } from '../../src/train/cache.js';
-import { trainConfig } from '../../src/train/config.js';
-import { runTraining } from '../../src/train/run.js';
+import { buildSequence } from '../../src/model/index.js';
+import { CacheSource, positions2d, runTraining, trainConfig, writeTaskCache } from '../../src/train/index.js';
 import { testTokenizers } from '../helpers/model.js';
 
 const tok = testTokenizers();

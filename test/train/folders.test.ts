@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { termSafe } from '../../src/cli/terminal.js';
-import { defaultModelDir, loadModel } from '../../src/model/checkpoint.js';
+import { defaultModelDir, loadModel } from '../../src/model/index.js';
 import {
   CheckpointError,
   FolderLockedError,
@@ -19,8 +19,7 @@ import {
   readSafetensors,
   writeSafetensors,
 } from '../../src/tensor/index.js';
-import { trainConfig } from '../../src/train/config.js';
-import { RunFolderError, runTraining } from '../../src/train/run.js';
+import { RunFolderError, runTraining, trainConfig } from '../../src/train/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-folders-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,10 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { makeWorldItem } from '../../src/data/index.js';
-import { modelConfig } from '../../src/model/config.js';
-import { MultimodalModel } from '../../src/model/multimodal.js';
+import { MultimodalModel, modelConfig } from '../../src/model/index.js';
 import { AdamW, clipGradNorm, noGrad, Rng, tidy } from '../../src/tensor/index.js';
-import { makeBatch } from '../../src/train/batch.js';
+import { makeBatch } from '../../src/train/index.js';
 import { testTokenizers } from '../helpers/model.js';
 
 test('tiny model: text loss < 0.5 and image loss < 1.0 on a small mixed set', () => {

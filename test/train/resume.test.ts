@@ -5,8 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { trainConfig } from '../../src/train/config.js';
-import { runTraining } from '../../src/train/run.js';
+import { runTraining, trainConfig } from '../../src/train/index.js';
 
 const config = trainConfig(
   { steps: 6, ckptEvery: 3, batchSize: 2, evalN: 0, mixture: { caption: 1, t2i: 1, edit: 1, emoji_caption: 0.3 } },

@@ -8,12 +8,16 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { TaskKind } from '../../data/index.js';
 import { evaluationItems } from '../../data/index.js';
-import { evaluate, METRIC_KEYS, type Metrics, trainingEvaluator } from '../../eval/evaluate.js';
-import { meanItemsPerBatch } from '../../train/buckets.js';
-import { trainConfig } from '../../train/config.js';
-import { GENERATION_TASKS, UNDERSTANDING_TASKS } from '../../train/mixture.js';
-import { CHECKPOINT_DIR, runTraining } from '../../train/run.js';
-import { Trainer } from '../../train/trainer.js';
+import { evaluate, METRIC_KEYS, type Metrics, trainingEvaluator } from '../../eval/index.js';
+import {
+  CHECKPOINT_DIR,
+  GENERATION_TASKS,
+  meanItemsPerBatch,
+  runTraining,
+  Trainer,
+  trainConfig,
+  UNDERSTANDING_TASKS,
+} from '../../train/index.js';
 import { intOption } from '../options.js';
 import { parseSets } from './train.js';
 

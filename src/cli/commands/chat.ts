@@ -8,18 +8,19 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { type RgbImage, writePng } from '../../data/index.js';
-import { executePlan, planSteps } from '../../infer/plan.js';
-import { DEFAULT_GUIDANCE } from '../../infer/sample.js';
 import {
+  DEFAULT_GUIDANCE,
   type Engine,
+  executePlan,
+  planSteps,
   readSessionFile,
   Session,
   sessionShape,
   type Turn,
   type TurnInput,
   type TurnOptions,
-} from '../../infer/session.js';
-import { defaultModelDir, loadModel } from '../../model/checkpoint.js';
+} from '../../infer/index.js';
+import { defaultModelDir, loadModel } from '../../model/index.js';
 import { lockFolder } from '../../tensor/index.js';
 import { readImageFile } from '../../tokenizers/index.js';
 import { nonNegativeOption } from '../options.js';

@@ -16,13 +16,11 @@ import {
   verifyImage,
   writePng,
 } from '../../data/index.js';
-import { editImage, generateImages } from '../../infer/generate.js';
-import { Session } from '../../infer/session.js';
-import { defaultModelDir, loadModel } from '../../model/checkpoint.js';
+import { editImage, generateImages, Session } from '../../infer/index.js';
+import { defaultModelDir, loadModel } from '../../model/index.js';
 import { kernels } from '../../tensor/index.js';
 import { defaultImageTokenizerDir, sampleScenes, Vqvae } from '../../tokenizers/index.js';
-import { trainConfig } from '../../train/config.js';
-import { Trainer } from '../../train/trainer.js';
+import { Trainer, trainConfig } from '../../train/index.js';
 
 /** Images side by side (same size), with a 2 px gray gap, scaled up for viewing. */
 function strip(images: readonly RgbImage[], scale = 4): RgbImage {

@@ -2,11 +2,10 @@
 import type { Command } from 'commander';
 import type { TaskKind } from '../../data/index.js';
 import { evaluationItems } from '../../data/index.js';
-import { evaluateDialogue } from '../../eval/dialogue.js';
-import { type EvalResult, evaluate } from '../../eval/evaluate.js';
-import { DEFAULT_GUIDANCE } from '../../infer/sample.js';
-import { defaultModelDir, loadModel } from '../../model/checkpoint.js';
-import { DEFAULT_MIXTURE } from '../../train/mixture.js';
+import { type EvalResult, evaluate, evaluateDialogue } from '../../eval/index.js';
+import { DEFAULT_GUIDANCE } from '../../infer/index.js';
+import { defaultModelDir, loadModel } from '../../model/index.js';
+import { DEFAULT_MIXTURE } from '../../train/index.js';
 import { intOption, nonNegativeOption, splitOption } from '../options.js';
 
 export function printMetrics(r: EvalResult): void {

@@ -2,11 +2,9 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
-import { trainingEvaluator } from '../../eval/evaluate.js';
-import { loadModel, saveModel } from '../../model/checkpoint.js';
-import { TRAIN_PRESETS, trainConfig } from '../../train/config.js';
-import { runTraining } from '../../train/run.js';
-import { TRAIN_CONFIG_FILE } from '../../train/trainer.js';
+import { trainingEvaluator } from '../../eval/index.js';
+import { loadModel, saveModel } from '../../model/index.js';
+import { runTraining, TRAIN_CONFIG_FILE, TRAIN_PRESETS, trainConfig } from '../../train/index.js';
 import { intOption } from '../options.js';
 
 /** `--set key=value` pairs (numbers parsed) as config overrides. */

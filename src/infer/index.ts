@@ -1,0 +1,52 @@
+// Inference's public face: everything that draws or answers goes through the one sampler.
+//
+// - One-shot: generateImages (n variants as one batch), editImage, and the prompts they build.
+// - The sampler: sampleImages / sampleTurn (KV cache, guidance, temperature, top-k, top-p), pickToken.
+// - Sessions: Session (a tree of turns: undo, branch, JSON), SessionStore, session files and their errors.
+// - Plans: planSteps / executePlan (decomposition), oneShot, imagineThenAnswer, answerText.
+export {
+  checkModelImage,
+  editImage,
+  type GenerateOptions,
+  generateImages,
+  imagePrompt,
+  turnPrompt,
+} from './generate.js';
+export {
+  answerText,
+  type DecomposedRun,
+  executePlan,
+  imagineThenAnswer,
+  oneShot,
+  parsePlan,
+  planSteps,
+} from './plan.js';
+export {
+  DEFAULT_GUIDANCE,
+  guide,
+  type PrefixCache,
+  type Progress,
+  type Prompt,
+  pickToken,
+  type SampleOptions,
+  sampleImages,
+  sampleTurn,
+} from './sample.js';
+export {
+  contextPrompts,
+  type Engine,
+  readSessionFile,
+  SESSION_LIMITS,
+  Session,
+  SessionFileError,
+  type SessionJson,
+  type SessionShape,
+  SessionStore,
+  sessionShape,
+  type Turn,
+  type TurnInput,
+  type TurnOptions,
+  type TurnOutput,
+  UnknownSessionError,
+  UnknownTurnError,
+} from './session.js';

@@ -1,0 +1,17 @@
+// Training's public face: one run over the task mixture, resumable exactly.
+//
+// - A run: runTraining (fresh or resumed, steps or a time budget, checkpoints, metrics, curves; one writer
+//   per folder) and the Trainer it drives (one optimisation step; save / resume).
+// - Its config: trainConfig (validated, presets, limits).
+// - Its data: the Mixture of tasks, length-bucketed batches (BucketBatcher), token caches (CacheSource,
+//   writeTaskCache), and how an item becomes a training sequence (trainingSequence, packBatch).
+// - Its record: MetricsLog, plotCurves.
+export { type Batch, makeBatch, packBatch, trainingSequence } from './batch.js';
+export { BucketBatcher, type BucketState, meanItemsPerBatch } from './buckets.js';
+export { type CacheCursor, CacheSource, type PackedSequence, positions2d, writeTaskCache } from './cache.js';
+export { TRAIN_LIMITS, TRAIN_PRESETS, type TrainConfig, type TrainPreset, trainConfig } from './config.js';
+export { type LogRecord, MetricsLog, plotCurves } from './log.js';
+export { DEFAULT_MIXTURE, GENERATION_TASKS, Mixture, type MixtureState, UNDERSTANDING_TASKS } from './mixture.js';
+export { CHECKPOINT_DIR, type Metrics, RunFolderError, type RunOptions, type RunResult, runTraining } from './run.js';
+export { buildTokenizers } from './tokenizers.js';
+export { type StepResult, TRAIN_CONFIG_FILE, Trainer } from './trainer.js';
