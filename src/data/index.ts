@@ -6,21 +6,211 @@ import { writePng } from './png.js';
 import { renderSequence, type TaskItem } from './sequence.js';
 import { upscale } from './world/render.js';
 
-export * from './emoji/emoji.js';
+// Emoji images (openly licensed sheets), their index and tasks
+export {
+  EMOJI_SHEET_SIZE,
+  EMOJI_VENDORS,
+  type EmojiImageRef,
+  type EmojiRecord,
+  EmojiSheets,
+  type EmojiVendor,
+  emojiCaption,
+  emojiItems,
+  emojiPackageRoot,
+  isHeldoutEmoji,
+  loadEmojiIndex,
+  SKIN_TONES,
+} from './emoji/emoji.js';
+// Evaluation items (held-out or fresh training combinations)
 export { evaluationItems } from './evaluation.js';
-export * from './manifest/manifest.js';
-export * from './png.js';
-export * from './sequence.js';
-export * from './world/compare.js';
-export * from './world/edits.js';
-export * from './world/facts.js';
-export * from './world/perturb.js';
-export * from './world/render.js';
-export * from './world/rng.js';
-export * from './world/sample.js';
-export * from './world/scene.js';
-export * from './world/spec.js';
-export * from './world/tasks.js';
+// A user's own images: JSONL manifests, validated line by line
+export {
+  formatProblems,
+  loadManifest,
+  MANIFEST_LIMITS,
+  type ManifestEntry,
+  type ManifestProblem,
+  type ManifestResult,
+  validateManifest,
+} from './manifest/manifest.js';
+// PNG files: the image-input boundary (limits, ImageInputError), writing, resampling
+export {
+  checkPng,
+  decodePng,
+  encodePng,
+  fitOnBackground,
+  flatten,
+  ImageInputError,
+  type ImageLimits,
+  imageLimits,
+  isPng,
+  type PngHeader,
+  type RgbaImage,
+  readPng,
+  readPngRgba,
+  resampleArea,
+  writePng,
+} from './png.js';
+// The sequence format: segments, task items, their canonical rendering
+export {
+  type Check,
+  type ImageRef,
+  MARKERS,
+  modelImage,
+  modelText,
+  type Role,
+  renderSequence,
+  type Segment,
+  TASK_KINDS,
+  type TaskItem,
+  type TaskKind,
+  userImage,
+  userText,
+  validateItem,
+  WORLD_TASKS,
+} from './sequence.js';
+// The verifier: scenes compared, preservation, sign words
+export {
+  compareScenes,
+  inRegion,
+  levenshtein,
+  MISMATCH_KINDS,
+  type Mismatch,
+  type MismatchKind,
+  preservation,
+  type Verdict,
+  verifyImage,
+  wordMetrics,
+} from './world/compare.js';
+// Edits of scenes: operations, instructions, regions
+export {
+  applyEdit,
+  EDIT_OPS,
+  type Edit,
+  editInstruction,
+  editRegions,
+  possibleOps,
+  refer,
+  sampleEdit,
+} from './world/edits.js';
+// Text-only facts (for knowledge transfer)
+export {
+  FACTS,
+  type Fact,
+} from './world/facts.js';
+// Perturbations (for verifier tests)
+export {
+  addNoise,
+  blur,
+  jitterEdges,
+  shift,
+  strayPixels,
+} from './world/perturb.js';
+// The renderer
+export {
+  accessoryRect,
+  blankImage,
+  cellOrigin,
+  cellRect,
+  characterArt,
+  cloneImage,
+  fullRect,
+  renderScene,
+  shapeMask,
+  signRect,
+  upscale,
+} from './world/render.js';
+// The world's seeded RNG and hash
+export {
+  hash32,
+  Rng,
+} from './world/rng.js';
+// Scene sampling and the held-out split
+export {
+  DEFAULT_SCENE_OPTIONS,
+  type SceneOptions,
+  type Split,
+  sampleCharacter,
+  sampleObject,
+  sampleScene,
+  sampleWord,
+  sceneSplit,
+  trainWords,
+} from './world/sample.js';
+// Scenes and their descriptions
+export {
+  type Character,
+  caption,
+  characterPhrase,
+  cloneScene,
+  describePrompt,
+  type Identity,
+  normalizeScene,
+  objectPhrase,
+  occupiedCells,
+  type Rect,
+  type RgbImage,
+  type Scene,
+  type SceneObject,
+} from './world/scene.js';
+// The world spec: palette, shapes, cells, words, held-out pairs
+export {
+  ACCESSORIES,
+  ACCESSORY_COLOR,
+  type Accessory,
+  BACKGROUNDS,
+  type Background,
+  BODY_COLORS,
+  type BodyColor,
+  CELL,
+  CELL_NAMES,
+  CHARACTER_LAYOUT,
+  EYE_COLORS,
+  type EyeColor,
+  FACES,
+  type Face,
+  GLYPH_DX,
+  GLYPH_DY,
+  GRID_ORIGIN,
+  HELDOUT_IDENTITIES,
+  HELDOUT_PAIRS,
+  HELDOUT_WORDS,
+  IMAGE_SIZE,
+  identityKey,
+  isHeldoutIdentity,
+  isHeldoutPair,
+  isHeldoutWord,
+  OBJECT_COLORS,
+  type ObjectColor,
+  PALETTE,
+  PALETTE_NAMES,
+  PATCH,
+  type PaletteName,
+  SHAPES,
+  type Shape,
+  SIGN_INK,
+  SIGN_PLATE,
+  SIGN_Y,
+  SIZE_PX,
+  SIZES,
+  type Size,
+  signStartCol,
+  TOKENS_PER_SIDE,
+  WORD_MAX,
+  WORD_MIN,
+  WORDS,
+  worldSpec,
+} from './world/spec.js';
+// World tasks as items
+export {
+  itemSceneSplit,
+  makeWorldItem,
+  makeWorldItems,
+  sampleChain,
+  sampleQuestion,
+  type WorldTask,
+} from './world/tasks.js';
+// Reading images back into scenes
 export { parseImage, toWorldSize, VERIFY_THRESHOLDS } from './world/verify.js';
 
 /**
