@@ -72,14 +72,14 @@ function main(): void {
   const acc = new Map<string, number>();
   useKernels(timedKernels(inner, acc));
   // batch building, timed on the trainer's own source (the step then trains on the batch it built)
-  const t = trainer as unknown as { buckets: { next: () => unknown } | null };
+  const t = trainer as unknown as { source: { next: () => unknown } };
   let batchMs = 0;
   let items = 0;
   let realTokens = 0;
   let paddedTokens = 0;
   const pad = trainer.tok.text.specialId('<|pad|>');
-  if (t.buckets) {
-    const src = t.buckets;
+  {
+    const src = t.source;
     const next = src.next.bind(src);
     src.next = () => {
       // kernels called while building (the image tokenizer's encoder) count as batch building

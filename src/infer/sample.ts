@@ -143,7 +143,7 @@ class Context {
       const max = Math.min(reuse.ids.length, prompt.ids.length - 1, reuse.caches[0].length);
       let L = 0;
       while (L < max && reuse.ids[L] === prompt.ids[L]) L++;
-      for (const c of reuse.caches) c.length = L;
+      for (const c of reuse.caches) c.truncate(L);
       // Until this call ends well, the cache is only known to hold the common prefix.
       reuse.ids.length = L;
       this.caches = reuse.caches;

@@ -7,11 +7,10 @@ import type { TaskKind } from '../data/index.js';
 import type { Tokenizers } from '../model/index.js';
 import { loadModel, MultimodalModel, modelConfig, saveModel } from '../model/index.js';
 import { AdamW, clipGradNorm, cosineLr, Rng, tidy } from '../tensor/index.js';
-import { makeBatch, packBatch } from './batch.js';
-import { BucketBatcher, type BucketState } from './buckets.js';
-import { type CacheCursor, CacheSource } from './cache.js';
+import { BucketBatcher } from './buckets.js';
 import { type TrainConfig, trainConfig } from './config.js';
 import { Mixture, type MixtureState } from './mixture.js';
+import { type BatchSource, BucketBatches, CacheBatches, MixtureBatches, type SourceState } from './sources.js';
 import { buildTokenizers } from './tokenizers.js';
 
 export const TRAIN_CONFIG_FILE = 'train-config.json';
@@ -27,25 +26,21 @@ export interface StepResult {
   gradNorm: number;
 }
 
-interface SavedState {
+/** state.json: the trainer's own state, and its batch source's (cache cursor or bucket pool). */
+interface SavedState extends SourceState {
   step: number;
   plannedSteps: number;
   mixture: MixtureState;
   dropRng: { state: number; spare: number | null };
-  /** When training streams a token cache: its path and cursor. */
-  cache?: { path: string; cursor: CacheCursor };
-  /** With a token budget per batch (config.batchTokens > 0): the bucketing pool's state. */
-  buckets?: BucketState;
 }
 
 export class Trainer {
   step = 0;
   plannedSteps: number;
   private readonly dropRng: Rng;
-  /** Set by useCache: batches come from a token cache instead of the mixture. */
-  private cache: CacheSource | null = null;
-  /** Set when config.batchTokens > 0: length-bucketed batches under a token budget. */
-  private readonly buckets: BucketBatcher | null;
+  /** Where batches come from: bucketed batches when config.batchTokens > 0, fixed mixture batches
+   *  otherwise, or a token cache (useCache). */
+  private source: BatchSource;
 
   private constructor(
     readonly config: Readonly<TrainConfig>,
@@ -56,17 +51,11 @@ export class Trainer {
   ) {
     this.plannedSteps = config.steps;
     this.dropRng = new Rng(config.seed * 7919 + 1);
-    this.buckets =
+    const { blockSize, condDropout } = model.config;
+    this.source =
       config.batchTokens > 0
-        ? new BucketBatcher(
-            mixture,
-            this.dropRng,
-            tok,
-            model.config.blockSize,
-            model.config.condDropout,
-            config.batchTokens,
-          )
-        : null;
+        ? new BucketBatches(new BucketBatcher(mixture, this.dropRng, tok, blockSize, condDropout, config.batchTokens))
+        : new MixtureBatches(mixture, this.dropRng, tok, blockSize, condDropout, config.batchSize);
   }
 
   /** A fresh run: trains the tokenizers, builds the model from the preset sized to them. */
@@ -88,7 +77,13 @@ export class Trainer {
 
   /** Stream batches from a token cache (written with this run's tokenizers) instead of the mixture. */
   useCache(path: string): void {
-    this.cache = new CacheSource(path, this.tok, this.config.seed);
+    this.source = new CacheBatches(
+      path,
+      this.tok,
+      this.config.seed,
+      this.model.config.blockSize,
+      this.config.batchSize,
+    );
   }
 
   private static optimizerFor(model: MultimodalModel, c: Readonly<TrainConfig>): AdamW {
@@ -106,11 +101,8 @@ export class Trainer {
     t.plannedSteps = s.plannedSteps;
     t.mixture.setState(s.mixture);
     t.dropRng.setState(s.dropRng);
-    if (s.buckets) t.buckets?.setState(s.buckets);
-    if (s.cache) {
-      t.useCache(s.cache.path);
-      t.cache!.setCursor(s.cache.cursor);
-    }
+    if (s.cache) t.useCache(s.cache.path);
+    t.source.restore(s);
     return t;
   }
 
@@ -120,8 +112,7 @@ export class Trainer {
       plannedSteps: this.plannedSteps,
       mixture: this.mixture.getState(),
       dropRng: this.dropRng.getState(),
-      ...(this.cache ? { cache: { path: this.cache.path, cursor: { ...this.cache.cursor } } } : {}),
-      ...(this.buckets ? { buckets: this.buckets.getState() } : {}),
+      ...this.source.state(),
     };
     saveModel(dir, this.model, this.tok, {
       optimizer: this.optimizer,
@@ -133,23 +124,7 @@ export class Trainer {
   /** One optimisation step on a fresh batch from the mixture. */
   trainStep(): StepResult {
     const c = this.config;
-    const cache = this.cache;
-    const b = cache
-      ? packBatch(
-          Array.from({ length: c.batchSize }, () => cache.next()),
-          new Array(c.batchSize).fill(null),
-          this.tok,
-          this.model.config.blockSize,
-        )
-      : this.buckets
-        ? this.buckets.next()
-        : makeBatch(
-            Array.from({ length: c.batchSize }, () => this.mixture.next()),
-            this.tok,
-            this.model.config.blockSize,
-            this.model.config.condDropout,
-            this.dropRng,
-          );
+    const b = this.source.next();
     const lr = cosineLr(this.step, this.plannedSteps, c.lr, c.warmup);
     const rowLoss = new Float32Array(b.B * b.T);
     const r = tidy(() => {
