@@ -124,10 +124,10 @@ export interface PrefixCache {
   fed: number;
 }
 
-/** A decoding context: B rows that share one prompt (tiled), their caches, and each row's logits after
+/** A batch of B rows being decoded that share one prompt (tiled), their caches, and each row's logits after
  *  the last token fed (`last`: (B, V)). With `reuse` (B = 1), the cache's common prefix with the prompt
  *  is kept and only the rest is fed. */
-class Context {
+class DecodeBatch {
   readonly caches: KVCache[];
   readonly last: Float32Array;
   constructor(
@@ -214,12 +214,12 @@ export function sampleImages(
       `sampleImages: a prompt of ${cond.ids.length} tokens leaves no room for ${g2} codes in ${model.config.blockSize}`,
     );
   const s = o.guidance ?? 1;
-  const c = new Context(model, cond, n);
+  const c = new DecodeBatch(model, cond, n);
   const sI = o.imageGuidance ?? 1;
   if (sI !== 1 && (bare === null || uncond === null))
     throw new Error('sampleImages: image guidance needs the unconditional and the bare prompt');
-  const u = uncond !== null && (s !== 1 || sI !== 1) ? new Context(model, uncond, n) : null;
-  const z = sI !== 1 ? new Context(model, bare!, n) : null;
+  const u = uncond !== null && (s !== 1 || sI !== 1) ? new DecodeBatch(model, uncond, n) : null;
+  const z = sI !== 1 ? new DecodeBatch(model, bare!, n) : null;
   const twoScale = new Float32Array(model.vocabSize);
   const isCode = (i: number) => i >= sp.imageBase && i < sp.imageBase + sp.imageCount;
   const guided = new Float32Array(model.vocabSize);
@@ -273,8 +273,8 @@ export function sampleTurn(
   const max = model.config.blockSize;
   const s = o.guidance ?? 1;
   const useCfg = uncond !== null && s !== 1;
-  const c = new Context(model, cond, 1, o.reuse ?? null);
-  let u: Context | null = null;
+  const c = new DecodeBatch(model, cond, 1, o.reuse ?? null);
+  let u: DecodeBatch | null = null;
   const out: number[] = [];
   const outPos: number[] = [];
   const isCode = (i: number) => i >= sp.imageBase && i < sp.imageBase + sp.imageCount;
@@ -314,7 +314,7 @@ export function sampleTurn(
     opened = false;
     if (useCfg && !u) {
       // Lazily start the unconditional branch: its prompt plus everything generated so far in this turn.
-      u = new Context(model, {
+      u = new DecodeBatch(model, {
         ids: Int32Array.from([...uncond!.ids, ...out]),
         pos2d: Int32Array.from([...uncond!.pos2d, ...outPos]),
       });

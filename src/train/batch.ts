@@ -3,7 +3,7 @@
 import type { TaskItem, TaskKind } from '../data/index.js';
 import { buildSequence, type Tokenizers } from '../model/index.js';
 import type { Rng } from '../tensor/index.js';
-import type { PackedSequence } from './cache.js';
+import type { TokenSequence } from './cache.js';
 import { GENERATION_TASKS } from './mixture.js';
 
 export interface Batch {
@@ -38,7 +38,7 @@ export function makeBatch(items: TaskItem[], tok: Tokenizers, blockSize: number,
 
 /** Pads built sequences into a (B, T) batch, T = the longest (at most blockSize). */
 export function packBatch(
-  seqs: readonly PackedSequence[],
+  seqs: readonly TokenSequence[],
   tasks: (TaskKind | null)[],
   tok: Tokenizers,
   blockSize: number,

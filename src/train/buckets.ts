@@ -11,7 +11,7 @@ import type { TaskItem } from '../data/index.js';
 import type { Tokenizers } from '../model/index.js';
 import { Rng } from '../tensor/index.js';
 import { type Batch, packBatch, trainingSequence } from './batch.js';
-import type { PackedSequence } from './cache.js';
+import type { TokenSequence } from './cache.js';
 import { Mixture, type MixtureState } from './mixture.js';
 
 type RngState = { state: number; spare: number | null };
@@ -24,7 +24,7 @@ export interface BucketState {
 
 interface Built {
   item: TaskItem;
-  seq: PackedSequence;
+  seq: TokenSequence;
 }
 
 export class BucketBatcher {

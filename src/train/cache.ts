@@ -10,7 +10,7 @@ import { Rng } from '../tensor/index.js';
 import { trainingSequence } from './batch.js';
 
 /** What the batch packer needs of a sequence. */
-export interface PackedSequence {
+export interface TokenSequence {
   ids: Int32Array;
   produced: Uint8Array;
   pos2d: Int32Array;
@@ -82,7 +82,7 @@ export class CacheSource {
     this.order = this.reader.order(this.seed, c.epoch);
   }
 
-  next(): PackedSequence {
+  next(): TokenSequence {
     if (this.cursor.index >= this.order.length) this.setCursor({ epoch: this.cursor.epoch + 1, index: 0 });
     const { ids, mask } = this.reader.get(this.order[this.cursor.index++]);
     return { ids, produced: mask!, pos2d: positions2d(ids, this.tok) };

@@ -8,7 +8,7 @@
 // - Its record: MetricsLog, plotCurves.
 export { type Batch, makeBatch, packBatch, trainingSequence } from './batch.js';
 export { BucketBatcher, type BucketState, meanItemsPerBatch } from './buckets.js';
-export { type CacheCursor, CacheSource, type PackedSequence, positions2d, writeTaskCache } from './cache.js';
+export { type CacheCursor, CacheSource, positions2d, type TokenSequence, writeTaskCache } from './cache.js';
 export { TRAIN_LIMITS, TRAIN_PRESETS, type TrainConfig, type TrainPreset, trainConfig } from './config.js';
 export { type LogRecord, MetricsLog, plotCurves } from './log.js';
 export { DEFAULT_MIXTURE, GENERATION_TASKS, Mixture, type MixtureState, UNDERSTANDING_TASKS } from './mixture.js';
