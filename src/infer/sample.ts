@@ -2,7 +2,7 @@
 // 0), temperature and top-k; when the model opens an image (<|image|>), exactly grid*grid codes are drawn
 // from the image-code range only, with classifier-free guidance (logits = uncond + s * (cond - uncond),
 // the unconditional branch being the same prompt with its user text dropped), and the span is closed with
-// <|/image|>. The one sampler and the one guidance function, used by evaluation, CLI and server.
+// <|/image|>. The one sampler and the one guidance function, used by evaluation and the CLI (and the server, when it lands).
 import type { MultimodalModel } from '../model/index.js';
 import { type DecodedSegment, parseSequence, specialIds, type Tokenizers } from '../model/index.js';
 import { type KVCache, noGrad, type Rng, type Tensor, tidy } from '../tensor/index.js';

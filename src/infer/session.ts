@@ -1,6 +1,6 @@
 // Multi-turn sessions: a tree of turns (each turn a user input and the model's reply), a head that says
 // which turn the next one follows, branching and undo by moving the head, and a JSON form (images as PNG,
-// base64) that restores exactly. The library API that `tessera chat` and the server use.
+// base64) that restores exactly. The library API under `tessera chat` (and the server, when it lands).
 //
 // Context: the model sees the path from the first turn to the head, in the one sequence format, then the
 // new input. When that does not fit the block, the oldest turns are dropped and the newest image among
@@ -24,45 +24,11 @@ import {
 import type { MultimodalModel, Tokenizers } from '../model/index.js';
 import { Rng } from '../tensor/index.js';
 import { checkModelImage, turnPrompt } from './generate.js';
+import { DEFAULT_SHAPE, SESSION_LIMITS, SessionFileError, type SessionShape } from './session-file.js';
+
+export { SESSION_LIMITS, SessionFileError, type SessionShape, sessionShape } from './session-file.js';
+
 import { DEFAULT_GUIDANCE, type PrefixCache, type Prompt, type SampleOptions, sampleTurn } from './sample.js';
-
-/** A session file that was refused: which file, which field, and what was wrong. */
-export class SessionFileError extends Error {
-  override name = 'SessionFileError';
-  constructor(
-    readonly file: string,
-    readonly problem: string,
-    readonly field?: string,
-  ) {
-    super(`${file}: ${problem}`);
-  }
-}
-
-/** What a session's images and codes must match: the model's image size, code grid and codebook. */
-export interface SessionShape {
-  imageSize: number;
-  grid: number;
-  codebookSize: number;
-}
-
-const DEFAULT_SHAPE: SessionShape = { imageSize: 64, grid: 8, codebookSize: 2048 };
-
-/** Bounds on what a session file may hold (docs/limits.md). */
-export const SESSION_LIMITS = Object.freeze({
-  maxFileBytes: 64 * 1024 * 1024,
-  maxTurns: 10_000,
-  maxOutputs: 16,
-  maxTextChars: 20_000,
-});
-
-/** The shape a model's sessions must have. */
-export function sessionShape(engine: Engine): SessionShape {
-  return {
-    imageSize: engine.tok.image.imageSize,
-    grid: engine.tok.image.grid,
-    codebookSize: engine.tok.image.codebookSize,
-  };
-}
 
 /** Reads a session file (size-checked before it is read), parses and validates it. */
 export function readSessionFile(file: string, shape: Partial<SessionShape> = {}): Session {

@@ -5,21 +5,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CheckpointError } from './errors.js';
+import { processAlive } from './folder-lock.js';
 import type { AdamW } from './optim.js';
 import type { Params } from './params.js';
 import { type NamedTensor, readSafetensors, writeSafetensors } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'tessera-checkpoint';
 export const CHECKPOINT_VERSION = 1;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes the temporary folders a save that was killed left next to checkpoints in `parent` (those of
  *  processes that no longer run). Returns what it removed. */

@@ -28,7 +28,8 @@ interface Holder {
   since: string;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this machine with this pid runs (EPERM: it runs, as another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -101,7 +102,7 @@ export function lockFolder(folder: string, command = process.argv.slice(2, 3).jo
       if (h === null && Date.now() - statSafe(file) < 5000)
         throw new FolderLockedError(folder, { pid: 0, host: '?', command: 'a lock being written', since: 'now' });
       // another host's lock cannot be checked: honour it; a live local process: refuse
-      if (h && (h.host !== hostname() || (alive(h.pid) && h.pid !== process.pid)))
+      if (h && (h.host !== hostname() || (processAlive(h.pid) && h.pid !== process.pid)))
         throw new FolderLockedError(folder, h);
       rmSync(file, { force: true }); // stale (dead process, unreadable, or ours from before): recover
     }

@@ -1,4 +1,5 @@
-// Public face of the tokenizers part: the byte-level BPE text tokenizer, its trainer and its file format.
+// Public face of the tokenizers part: the byte-level BPE text tokenizer (trainer, file format) and the image
+// tokenizers (the VQ-VAE: config, trainer, evaluation, file boundary; the patch dictionary of tiny tests).
 
 // Image tokenizer: the VQ-VAE, its config, trainer, evaluation and file boundary.
 export { gridOf, makeVqvaeConfig, VQVAE_PRESETS, type VqvaeConfig } from './image/config.js';

@@ -40,22 +40,12 @@ function blockSum(g: Float32Array, acc: Float32Array, blocks: number, scale = 1)
  *  residual adds of a transformer); the result is the same float32 sum either way. */
 function addSigned(op: string, a: Tensor, b: Tensor, sign: 1 | -1): Tensor {
   const blocks = suffixBlocks(op, a, b);
-  const out = Tensor.empty(a.shape);
-  const K = kernels();
+  let out: Tensor;
   if (blocks === 1) {
+    out = Tensor.empty(a.shape);
     out.data.set(a.data);
-    K.axpy(a.size, sign, b.data, out.data);
-  } else {
-    const n = b.size;
-    const ad = a.data;
-    const bd = b.data;
-    const od = out.data;
-    for (let r = 0; r < blocks; r++) {
-      const o = r * n;
-      if (sign === 1) for (let i = 0; i < n; i++) od[o + i] = ad[o + i] + bd[i];
-      else for (let i = 0; i < n; i++) od[o + i] = ad[o + i] - bd[i];
-    }
-  }
+    kernels().axpy(a.size, sign, b.data, out.data);
+  } else out = binary(op, a, b, sign === 1 ? (x, y) => x + y : (x, y) => x - y);
   return record(out, [a, b], (g) => {
     const k = kernels();
     if (a.requiresGrad) k.axpy(a.size, 1, g, a.ensureGrad());
