@@ -29,8 +29,8 @@ export interface SampleOptions {
   topP?: number;
   /** Classifier-free guidance scale for image codes (1 = no guidance; needs an unconditional prompt). */
   guidance?: number;
-  /** sampleImages, edits: the image scale s_I of two-scale guidance (1 = off; needs a bare prompt with
-   *  neither image nor text): logits = bare + s_I (image - bare) + s (image+text - image). */
+  /** The image scale s_I of two-scale guidance (1 = off; needs a bare prompt with neither image nor
+   *  text): logits = bare + s_I (image - bare) + s (image+text - image). Edits, sessions. */
   imageGuidance?: number;
   /** Text tokens at most before the turn is cut. */
   maxTextTokens?: number;
@@ -55,10 +55,30 @@ export interface Progress {
   total: number | null;
 }
 
-/** Classifier-free guidance over a range of logits, in place into `out`. */
-export function guide(cond: Float32Array, uncond: Float32Array, s: number, out: Float32Array): Float32Array {
+/**
+ * The one guidance function of every sampling path. With no unconditional branch: the logits as they are.
+ * One scale (classifier-free guidance): uncond + s (cond - uncond). Two scales (InstructPix2Pix-style, for
+ * edits: `bare` has neither the input image nor the text): bare + s_I (uncond - bare) + s (cond - uncond),
+ * computed as [uncond + s (cond - uncond)] + (s_I - 1)(uncond - bare). Into `out` (returned), except when
+ * there is nothing to combine (cond itself is returned).
+ */
+export function guideLogits(
+  cond: Float32Array,
+  uncond: Float32Array | null,
+  bare: Float32Array | null,
+  s: number,
+  sI: number,
+  out: Float32Array,
+): Float32Array {
+  if (uncond === null) return cond;
   for (let i = 0; i < out.length; i++) out[i] = uncond[i] + s * (cond[i] - uncond[i]);
+  if (bare !== null) for (let i = 0; i < out.length; i++) out[i] += (sI - 1) * (uncond[i] - bare[i]);
   return out;
+}
+
+/** Classifier-free guidance with one scale, in place into `out` (guideLogits without a bare branch). */
+export function guide(cond: Float32Array, uncond: Float32Array, s: number, out: Float32Array): Float32Array {
+  return guideLogits(cond, uncond, null, s, 1, out);
 }
 
 const F32 = new Float32Array(1);
@@ -220,7 +240,6 @@ export function sampleImages(
     throw new Error('sampleImages: image guidance needs the unconditional and the bare prompt');
   const u = uncond !== null && (s !== 1 || sI !== 1) ? new DecodeBatch(model, uncond, n) : null;
   const z = sI !== 1 ? new DecodeBatch(model, bare!, n) : null;
-  const twoScale = new Float32Array(model.vocabSize);
   const isCode = (i: number) => i >= sp.imageBase && i < sp.imageBase + sp.imageCount;
   const guided = new Float32Array(model.vocabSize);
   // every step after the first draws a code: only code logits, through embeddings formed once
@@ -231,14 +250,7 @@ export function sampleImages(
     const pos = new Int32Array(n);
     for (let p = 0; p < g2; p++) {
       for (let b = 0; b < n; b++) {
-        let logits = u ? guide(c.row(b), u.row(b), s, guided) : c.row(b);
-        // Two scales: bare + s_I (u - bare) + s (c - u) = [u + s (c - u)] + (s_I - 1)(u - bare).
-        if (z) {
-          const ur = u!.row(b);
-          const zr = z.row(b);
-          for (let i = 0; i < twoScale.length; i++) twoScale[i] = logits[i] + (sI - 1) * (ur[i] - zr[i]);
-          logits = twoScale;
-        }
+        const logits = guideLogits(c.row(b), u?.row(b) ?? null, z?.row(b) ?? null, s, sI, guided);
         ids[b] = pickToken(logits, isCode, { ...o, rng: rngs[b] });
         codes[b][p] = ids[b] - sp.imageBase;
       }
@@ -267,14 +279,20 @@ export function sampleTurn(
   cond: Prompt,
   uncond: Prompt | null,
   o: SampleOptions = {},
+  /** With o.imageGuidance: the prompt with every image and user text dropped (guideLogits). */
+  bare: Prompt | null = null,
 ): { ids: number[]; segments: DecodedSegment[] } {
   const sp = specialIds(tok);
   const g = model.config.imageGrid;
   const max = model.config.blockSize;
   const s = o.guidance ?? 1;
-  const useCfg = uncond !== null && s !== 1;
+  const sI = o.imageGuidance ?? 1;
+  if (sI !== 1 && (bare === null || uncond === null))
+    throw new Error('sampleTurn: image guidance needs the unconditional and the bare prompt');
+  const useCfg = uncond !== null && (s !== 1 || sI !== 1);
   const c = new DecodeBatch(model, cond, 1, o.reuse ?? null);
   let u: DecodeBatch | null = null;
+  let z: DecodeBatch | null = null;
   const out: number[] = [];
   const outPos: number[] = [];
   const isCode = (i: number) => i >= sp.imageBase && i < sp.imageBase + sp.imageCount;
@@ -290,6 +308,7 @@ export function sampleTurn(
     if (code) codeStep ??= { codeEmbed: noGrad(() => model.codeEmbeddings().keep()) };
     c.feed(Int32Array.of(id), Int32Array.of(p), code ? codeStep : null);
     u?.feed(Int32Array.of(id), Int32Array.of(p), code ? codeStep : null);
+    z?.feed(Int32Array.of(id), Int32Array.of(p), code ? codeStep : null);
   };
   let textTokens = 0;
   let images = 0;
@@ -314,13 +333,16 @@ export function sampleTurn(
     opened = false;
     if (useCfg && !u) {
       // Lazily start the unconditional branch: its prompt plus everything generated so far in this turn.
-      u = new DecodeBatch(model, {
-        ids: Int32Array.from([...uncond!.ids, ...out]),
-        pos2d: Int32Array.from([...uncond!.pos2d, ...outPos]),
-      });
+      const branch = (prompt: Prompt) =>
+        new DecodeBatch(model, {
+          ids: Int32Array.from([...prompt.ids, ...out]),
+          pos2d: Int32Array.from([...prompt.pos2d, ...outPos]),
+        });
+      u = branch(uncond!);
+      if (sI !== 1) z = branch(bare!);
     }
     for (let p = 0; p < g * g; p++) {
-      const logits = u ? guide(c.last, u.last, s, guided) : c.last;
+      const logits = guideLogits(c.last, u?.last ?? null, z?.last ?? null, s, sI, guided);
       feedBoth(pickToken(logits, isCode, o), p, true);
       o.onProgress?.({ kind: 'image', done: p + 1, total: g * g });
     }

@@ -78,6 +78,8 @@ export interface TurnOptions {
   mode?: 'auto' | 'image' | 'text';
   /** Guidance scale for image codes (default: DEFAULT_GUIDANCE). */
   guidance?: number;
+  /** Image scale of two-scale guidance (1 = off): pulls the drawing toward the context's images. */
+  imageGuidance?: number;
   /** 0 = greedy (default). */
   temperature?: number;
   onProgress?: SampleOptions['onProgress'];
@@ -151,18 +153,28 @@ export class Session {
     checkInput(engine, input);
     const mode = o.mode ?? 'auto';
     const guidance = o.guidance ?? DEFAULT_GUIDANCE;
-    const { cond, uncond } = contextPrompts(engine, this.path(), input, mode, guidance !== 1);
+    const imageGuidance = o.imageGuidance ?? 1;
+    const guided = guidance !== 1 || imageGuidance !== 1;
+    const { cond, uncond, bare } = contextPrompts(engine, this.path(), input, mode, guided, imageGuidance !== 1);
     if (this.prefix?.model !== engine.model)
       this.prefix = { model: engine.model, ids: [], caches: engine.model.newCache(1), reused: 0, fed: 0 };
-    const gen = sampleTurn(engine.model, engine.tok, cond, uncond, {
-      reuse: this.prefix,
-      guidance,
-      temperature: o.temperature ?? 0,
-      rng: new Rng(this.seed * 100003 + this.nextId),
-      onImage: mode === 'text' ? 'forbid' : 'draw',
-      maxImages: mode === 'image' ? 1 : undefined,
-      onProgress: o.onProgress,
-    });
+    const gen = sampleTurn(
+      engine.model,
+      engine.tok,
+      cond,
+      uncond,
+      {
+        reuse: this.prefix,
+        guidance,
+        imageGuidance,
+        temperature: o.temperature ?? 0,
+        rng: new Rng(this.seed * 100003 + this.nextId),
+        onImage: mode === 'text' ? 'forbid' : 'draw',
+        maxImages: mode === 'image' ? 1 : undefined,
+        onProgress: o.onProgress,
+      },
+      bare,
+    );
     const size = engine.tok.image.imageSize;
     const output: TurnOutput[] = gen.segments.map((s) =>
       s.kind === 'text'
@@ -385,7 +397,9 @@ export function contextPrompts(
   mode: TurnOptions['mode'] = 'auto',
   /** Build the unconditional prompt too (only guidance uses it). */
   guided = true,
-): { cond: Prompt; uncond: Prompt | null } {
+  /** Build the bare prompt too (every image and user text dropped; only image guidance uses it). */
+  withBare = false,
+): { cond: Prompt; uncond: Prompt | null; bare: Prompt | null } {
   const { tok, model } = engine;
   const reserve = mode === 'text' ? 48 : tok.image.grid ** 2 + 4;
   for (let from = 0; from <= path.length; from++) {
@@ -398,7 +412,18 @@ export function contextPrompts(
     segs.push(...turnSegments({ input, output: [] }));
     const cond = turnPrompt(segs, tok, false, mode === 'image');
     if (cond.ids.length + reserve <= model.config.blockSize)
-      return { cond, uncond: guided ? turnPrompt(segs, tok, true, mode === 'image') : null };
+      return {
+        cond,
+        uncond: guided ? turnPrompt(segs, tok, true, mode === 'image') : null,
+        bare: withBare
+          ? turnPrompt(
+              segs.filter((x) => x.kind !== 'image'),
+              tok,
+              true,
+              mode === 'image',
+            )
+          : null,
+      };
   }
   throw new Error(
     `the input alone does not fit the model's context of ${model.config.blockSize} tokens; shorten the text`,

@@ -185,3 +185,21 @@ test('later turns reuse the KV cache (only new tokens are fed) and draw what a f
   s.addTurn(other, { text: 'make it red' }, { mode: 'image' });
   assert.equal(s.cacheStats.reused, 0);
 });
+
+test('sessions take image guidance through the one guidance function; with no image in the context it changes nothing', () => {
+  const a = new Session('ig-a', 4);
+  const b = new Session('ig-b', 4);
+  const opts = { mode: 'image' as const, temperature: 0.8, guidance: 2 };
+  // same seed, no image anywhere: the bare prompt equals the unconditional one, so the image term is 0
+  const ta = a.addTurn(engine, { text: 'draw a small red square at the center' }, opts);
+  const tb = new Session('ig-a', 4).addTurn(
+    engine,
+    { text: 'draw a small red square at the center' },
+    { ...opts, imageGuidance: 3 },
+  );
+  assert.deepEqual(tb.output, ta.output);
+  // with the picture in the context, image guidance runs its third branch and draws a whole image
+  const t = b.addTurn(engine, { image: picture, text: 'make the circle blue' }, { ...opts, imageGuidance: 2 });
+  const img = t.output.find((o) => o.kind === 'image');
+  assert.ok(img && img.kind === 'image' && img.codes?.length === 64);
+});

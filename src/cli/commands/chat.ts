@@ -54,6 +54,12 @@ export function registerChat(program: Command): void {
       nonNegativeOption('guidance'),
       DEFAULT_GUIDANCE,
     )
+    .option(
+      '--image-guidance <s>',
+      'image scale of two-scale guidance (1 = off): keeps drawings closer to the images in the context',
+      nonNegativeOption('image-guidance'),
+      1,
+    )
     .action(
       async (o: {
         model?: string;
@@ -61,6 +67,7 @@ export function registerChat(program: Command): void {
         session?: string;
         image?: string;
         guidance: number;
+        imageGuidance: number;
         force?: boolean;
       }) => {
         const engine: Engine = loadModel(o.model ?? defaultModelDir());
@@ -72,7 +79,7 @@ export function registerChat(program: Command): void {
           );
         lockFolder(o.out, 'chat');
         const session = o.session ? readSessionFile(o.session, sessionShape(engine)) : new Session();
-        const chat = new Chat(engine, session, o.out, { guidance: o.guidance });
+        const chat = new Chat(engine, session, o.out, { guidance: o.guidance, imageGuidance: o.imageGuidance });
         if (o.image) chat.attach(o.image);
         say(`session ${session.id}${o.session ? ` (restored, at turn ${session.head ?? 0})` : ''}; /help for commands`);
         const rl = createInterface({ input: process.stdin, terminal: false });
