@@ -10,7 +10,7 @@ export { type Batch, makeBatch, packBatch, trainingSequence } from './batch.js';
 export { BucketBatcher, type BucketState, meanItemsPerBatch } from './buckets.js';
 export { type CacheCursor, CacheSource, positions2d, type TokenSequence, writeTaskCache } from './cache.js';
 export { TRAIN_LIMITS, TRAIN_PRESETS, type TrainConfig, type TrainPreset, trainConfig } from './config.js';
-export { type LogRecord, MetricsLog, plotCurves } from './log.js';
+export { type LogRecord, MetricsLog, ProgressBar, plotCurves, progressBar } from './log.js';
 export { DEFAULT_MIXTURE, GENERATION_TASKS, Mixture, type MixtureState, UNDERSTANDING_TASKS } from './mixture.js';
 export { CHECKPOINT_DIR, type Metrics, RunFolderError, type RunOptions, type RunResult, runTraining } from './run.js';
 export { buildTokenizers } from './tokenizers.js';

@@ -27,6 +27,12 @@ export class MetricsLog {
   }
 }
 
+/** The one progress bar's drawing: [######..........] for a fraction done (training steps, sampled codes). */
+export function progressBar(frac: number, width = 24): string {
+  const f = Math.min(1, Math.max(0, frac));
+  return `[${'#'.repeat(Math.round(f * width)).padEnd(width, '.')}]`;
+}
+
 export class ProgressBar {
   private readonly t0 = Date.now();
   private lastDecile = -1;
@@ -42,9 +48,7 @@ export class ProgressBar {
     const done = step - this.start;
     const perStep = done > 0 ? (Date.now() - this.t0) / done : 0;
     const eta = fmtTime(((this.total - step) * perStep) / 1000);
-    const width = 24;
-    const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
-    const line = `[${bar}] ${(frac * 100).toFixed(0).padStart(3)}% step ${step}/${this.total} ${info} ETA ${eta}`;
+    const line = `${progressBar(frac)} ${(frac * 100).toFixed(0).padStart(3)}% step ${step}/${this.total} ${info} ETA ${eta}`;
     if (this.out.isTTY) this.out.write(`\r${line}\x1b[K`);
     else if (Math.floor(frac * 10) > this.lastDecile) {
       this.lastDecile = Math.floor(frac * 10);
