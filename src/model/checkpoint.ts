@@ -60,8 +60,10 @@ export function loadModel(dir: string, optimizerFor?: (m: MultimodalModel) => Ad
   const header = readCheckpointHeader(dir);
   const cfgPath = join(dir, 'config.json');
   let config: Readonly<ModelConfig>;
+  // version 1 kept condDropout in the model config; it belongs to training now (train-config.json)
+  const { condDropout: _moved, ...fields } = header.config;
   try {
-    config = modelConfig(header.config as Partial<ModelConfig>, 'default');
+    config = modelConfig((header.version === 1 ? fields : header.config) as Partial<ModelConfig>, 'default');
   } catch (e) {
     throw new CheckpointError(
       cfgPath,

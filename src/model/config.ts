@@ -22,8 +22,6 @@ export interface ModelConfig {
   mlpHidden: number;
   /** Features of one image code's tile: 2 * 3 * patch^2 (pixel values and their squares; 384 for 8x8). */
   tileFeatures: number;
-  /** Probability of replacing the text condition of image-producing items by an empty prompt (for CFG). */
-  condDropout: number;
   /** Parameter initialisation seed. */
   seed: number;
 }
@@ -38,7 +36,6 @@ const base: ModelConfig = {
   nHead: 4,
   nEmbd: 128,
   mlpHidden: 512,
-  condDropout: 0.1,
   seed: 1,
 };
 
@@ -97,10 +94,9 @@ export function modelConfig(
   for (const k of Object.keys(base) as (keyof ModelConfig)[]) {
     const v = c[k];
     if (typeof v !== 'number' || !Number.isFinite(v)) problems.push(`${k} must be a number, got ${JSON.stringify(v)}`);
-    else if (k !== 'condDropout' && (!Number.isInteger(v) || v < (k === 'seed' ? 0 : 1)))
+    else if (!Number.isInteger(v) || v < (k === 'seed' ? 0 : 1))
       problems.push(`${k} must be a positive integer, got ${v}`);
   }
-  if (!(c.condDropout >= 0 && c.condDropout < 1)) problems.push(`condDropout must be in [0, 1), got ${c.condDropout}`);
   for (const [k, max] of Object.entries(MODEL_LIMITS))
     if (k !== 'parameters' && (c[k as keyof ModelConfig] as number) > max)
       problems.push(`${k} ${c[k as keyof ModelConfig]} exceeds the limit ${max}`);

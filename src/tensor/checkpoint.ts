@@ -11,7 +11,10 @@ import type { Params } from './params.js';
 import { type NamedTensor, readSafetensors, writeSafetensors } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'tessera-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+/** 2: the multimodal model's config no longer holds condDropout (training's config does). Version 1
+ *  checkpoints (the shipped models among them) still load: readers say what changed (model/loadModel). */
+export const CHECKPOINT_VERSION = 2;
+export const READABLE_CHECKPOINT_VERSIONS: readonly number[] = [1, 2];
 
 /** Removes the temporary folders a save that was killed left next to checkpoints in `parent` (those of
  *  processes that no longer run). Returns what it removed. */
@@ -81,6 +84,7 @@ export { CheckpointError };
 
 export interface CheckpointHeader {
   kind: string;
+  version: number;
   config: Record<string, unknown>;
 }
 
@@ -98,15 +102,15 @@ export function readCheckpointHeader(dir: string): CheckpointHeader {
   if (j === null || typeof j !== 'object') throw new CheckpointError(path, 'not a JSON object', hint);
   if (j.format !== CHECKPOINT_FORMAT)
     throw new CheckpointError(path, `format is ${JSON.stringify(j.format)}, expected "${CHECKPOINT_FORMAT}"`, hint);
-  if (j.version !== CHECKPOINT_VERSION)
+  if (typeof j.version !== 'number' || !READABLE_CHECKPOINT_VERSIONS.includes(j.version))
     throw new CheckpointError(
       path,
-      `checkpoint version ${String(j.version)}, this tessera reads version ${CHECKPOINT_VERSION}`,
+      `checkpoint version ${String(j.version)}, this tessera reads versions ${READABLE_CHECKPOINT_VERSIONS.join(' and ')}`,
       're-train, or use the tessera version that wrote it',
     );
   if (typeof j.kind !== 'string' || j.config === null || typeof j.config !== 'object')
     throw new CheckpointError(path, 'missing kind or config', hint);
-  return { kind: j.kind, config: j.config as Record<string, unknown> };
+  return { kind: j.kind, version: j.version, config: j.config as Record<string, unknown> };
 }
 
 /** The first non-finite value of a tensor, or -1. */

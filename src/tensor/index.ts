@@ -6,6 +6,7 @@ export {
   type CheckpointContents,
   CheckpointError,
   loadCheckpoint,
+  READABLE_CHECKPOINT_VERSIONS,
   readCheckpointHeader,
   removeStaleCheckpointTemps,
   saveCheckpoint,

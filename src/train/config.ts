@@ -30,6 +30,9 @@ export interface TrainConfig {
   evalN: number;
   /** Write the checkpoint every this many steps (and at the end). */
   ckptEvery: number;
+  /** Probability of replacing the text condition of image-producing items by an empty prompt, so that
+   *  guidance has an unconditional model (moved here from the model config: only training reads it). */
+  condDropout: number;
   /** Task kind -> weight in the mixture. */
   mixture: Partial<Record<TaskKind, number>>;
 }
@@ -49,6 +52,7 @@ const base: TrainConfig = {
   evalEvery: 500,
   evalN: 6,
   ckptEvery: 200,
+  condDropout: 0.1,
   mixture: { ...DEFAULT_MIXTURE },
 };
 
@@ -108,6 +112,8 @@ export function trainConfig(
   if (!(typeof c.weightDecay === 'number' && c.weightDecay >= 0 && c.weightDecay < 1))
     problems.push(`weightDecay must be in [0, 1), got ${c.weightDecay}`);
   if (!(typeof c.clip === 'number' && c.clip > 0)) problems.push(`clip must be > 0, got ${c.clip}`);
+  if (!(typeof c.condDropout === 'number' && c.condDropout >= 0 && c.condDropout < 1))
+    problems.push(`condDropout must be in [0, 1), got ${c.condDropout}`);
   if (!MODEL_PRESET_NAMES.includes(c.model))
     problems.push(`model must be a preset (${MODEL_PRESET_NAMES.join(', ')}), got ${JSON.stringify(c.model)}`);
   const mix = c.mixture as Record<string, unknown> | null;

@@ -101,7 +101,7 @@ function train(o: RunOptions): RunResult {
         const items = (function* () {
           for (let i = 0; i < n; i++) yield source.next();
         })();
-        const r = writeTaskCache(o.cache, items, trainer.tok, trainer.model.config.condDropout, o.config.seed);
+        const r = writeTaskCache(o.cache, items, trainer.tok, trainer.config.condDropout, o.config.seed);
         if (!o.quiet) console.error(`wrote ${r.path}: ${r.sequences} sequences, ${r.tokens} tokens, ${r.bytes} bytes`);
       }
       trainer.useCache(o.cache);

@@ -51,7 +51,8 @@ export class Trainer {
   ) {
     this.plannedSteps = config.steps;
     this.dropRng = new Rng(config.seed * 7919 + 1);
-    const { blockSize, condDropout } = model.config;
+    const { blockSize } = model.config;
+    const { condDropout } = config;
     this.source =
       config.batchTokens > 0
         ? new BucketBatches(new BucketBatcher(mixture, this.dropRng, tok, blockSize, condDropout, config.batchTokens))

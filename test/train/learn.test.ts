@@ -17,7 +17,6 @@ test('tiny model: text loss < 0.5 and image loss < 1.0 on a small mixed set', ()
       blockSize: 112,
       nEmbd: 64,
       mlpHidden: 128,
-      condDropout: 0,
     },
     'tiny',
   );
