@@ -121,10 +121,7 @@ export {
   upscale,
 } from './world/render.js';
 // The world's seeded RNG and hash
-export {
-  hash32,
-  Rng,
-} from './world/rng.js';
+export { hash32 } from './world/rng.js';
 // Scene sampling and the held-out split
 export {
   DEFAULT_SCENE_OPTIONS,

@@ -12,7 +12,7 @@
 // ten lines and node:zlib's crc32 only exists from Node 20.15/22.2.
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { Rng } from './world/rng.js';
+import { Rng } from '../tensor/index.js';
 
 export const MAGIC = 'TSRA';
 export const VERSION = 1;
@@ -282,7 +282,7 @@ export class TokenCacheReader {
     const idx = new Int32Array(this.length);
     for (let i = 0; i < idx.length; i++) idx[i] = i;
     if (!shuffle) return idx;
-    const rng = new Rng((Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(epoch | 0, 0x85ebca6b)) >>> 0);
+    const rng = Rng.world((Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(epoch | 0, 0x85ebca6b)) >>> 0);
     const r = () => rng.next();
     for (let i = idx.length - 1; i > 0; i--) {
       const j = Math.floor(r() * (i + 1));

@@ -18,7 +18,6 @@ import {
   sampleChain,
   sampleScene,
   verifyImage,
-  Rng as WorldRng,
 } from '../data/index.js';
 import {
   answerText,
@@ -29,6 +28,7 @@ import {
   planSteps,
   Session,
 } from '../infer/index.js';
+import { Rng } from '../tensor/index.js';
 
 export const DIALOGUE_KEYS = [
   'chain_turn_acc',
@@ -71,7 +71,7 @@ export function evaluateDialogue(engine: Engine, o: DialogueOptions): DialogueMe
 
   for (let i = 0; i < o.n; i++) {
     o.onItem?.('chain', i);
-    const rng = new WorldRng(seed).fork(i);
+    const rng = Rng.world(seed).fork(i);
     const start = sampleScene(rng, split, { ...DEFAULT_SCENE_OPTIONS, pCharacter: 1 });
     const steps = sampleChain(rng, start, split, len);
     const session = new Session(`chain-${i}`);

@@ -7,11 +7,11 @@ import {
   HELDOUT_WORDS,
   identityKey,
   makeWorldItems,
-  Rng,
   sampleScene,
   sceneSplit,
   WORLD_TASKS,
 } from '../../src/data/index.js';
+import { Rng } from '../../src/tensor/index.js';
 
 test('the same seed gives the same scenes, another seed different ones', () => {
   const a = Array.from(
@@ -19,28 +19,28 @@ test('the same seed gives the same scenes, another seed different ones', () => {
     (
       (r) => () =>
         sampleScene(r)
-    )(new Rng(42)),
+    )(Rng.world(42)),
   );
   const b = Array.from(
     { length: 50 },
     (
       (r) => () =>
         sampleScene(r)
-    )(new Rng(42)),
+    )(Rng.world(42)),
   );
   const c = Array.from(
     { length: 50 },
     (
       (r) => () =>
         sampleScene(r)
-    )(new Rng(43)),
+    )(Rng.world(43)),
   );
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
 });
 
 test('train scenes never contain a held-out pair, word or identity; held-out scenes always contain one', () => {
-  const rng = new Rng(7);
+  const rng = Rng.world(7);
   for (let i = 0; i < 2000; i++) {
     const s = sampleScene(rng, 'train');
     for (const o of s.objects) assert.ok(!HELDOUT_PAIRS.some(([c, sh]) => c === o.color && sh === o.shape));

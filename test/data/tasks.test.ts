@@ -12,7 +12,6 @@ import {
   parseImage,
   type Rect,
   type RgbImage,
-  Rng,
   renderScene,
   renderSequence,
   sampleChain,
@@ -21,6 +20,7 @@ import {
   validateItem,
   WORLD_TASKS,
 } from '../../src/data/index.js';
+import { Rng } from '../../src/tensor/index.js';
 
 function changedOutside(a: RgbImage, b: RgbImage, regions: Rect[]): number {
   let n = 0;
@@ -53,7 +53,7 @@ test('every task kind produces valid items in both splits, with checks the verif
 });
 
 test('edit targets differ from their inputs only inside the edit region (every op, 400 edits)', () => {
-  const rng = new Rng(2);
+  const rng = Rng.world(2);
   const seen = new Set<string>();
   for (let i = 0; i < 400; i++) {
     const s = sampleScene(rng);
@@ -84,7 +84,7 @@ test('multi-turn chains: each turn edits the previous target, character identity
 });
 
 test('compound instructions: the plan applied step by step gives the compound target', () => {
-  const rng = new Rng(4);
+  const rng = Rng.world(4);
   for (let i = 0; i < 100; i++) {
     const s = sampleScene(rng);
     const steps = sampleChain(rng, s, 'train', 3);
@@ -111,7 +111,7 @@ test('facts are text only; fact_t2i uses held-out things only in the held-out sp
 });
 
 test('sampleEdit only gives edits that fit the scene', () => {
-  const rng = new Rng(9);
+  const rng = Rng.world(9);
   for (let i = 0; i < 200; i++) {
     const s = sampleScene(rng);
     assert.doesNotThrow(() => applyEdit(s, sampleEdit(rng, s, 'train')));

@@ -8,7 +8,6 @@ import {
   jitterEdges,
   parseImage,
   preservation,
-  Rng,
   renderScene,
   type Scene,
   sampleScene,
@@ -18,9 +17,10 @@ import {
   verifyImage,
   wordMetrics,
 } from '../../src/data/index.js';
+import { Rng } from '../../src/tensor/index.js';
 
 function scenes(n: number, seed: number): Scene[] {
-  const rng = new Rng(seed);
+  const rng = Rng.world(seed);
   return Array.from({ length: n }, (_, i) => sampleScene(rng, i % 2 ? 'train' : 'heldout'));
 }
 
@@ -50,10 +50,10 @@ test('a 4x nearest-neighbour view parses like the native image', () => {
 });
 
 test('robust: triangular noise of amplitude 40 per channel, 1-px shifts, 30 stray pixels: all exact', () => {
-  const rng = new Rng(3);
+  const rng = Rng.world(3);
   const list = scenes(200, 4);
   assert.equal(exactRate(list, (s) => addNoise(renderScene(s), rng, 40)).rate, 1);
-  assert.equal(exactRate(list, (s) => shift(renderScene(s), rng.int(-1, 1), rng.int(-1, 1))).rate, 1);
+  assert.equal(exactRate(list, (s) => shift(renderScene(s), rng.between(-1, 1), rng.between(-1, 1))).rate, 1);
   assert.equal(exactRate(list, (s) => strayPixels(renderScene(s), rng, 30)).rate, 1);
 });
 
@@ -62,14 +62,14 @@ test('robust: one 3x3 binomial blur: all exact', () => {
 });
 
 test('robust: ragged edges (15% of edge pixels copy a neighbour): scene attributes >= 90%, words >= 85%', () => {
-  const rng = new Rng(6);
+  const rng = Rng.world(6);
   const r = exactRate(scenes(200, 7), (s) => jitterEdges(renderScene(s), rng, 0.15));
   assert.ok(r.nonWordRate >= 0.9, `non-word attributes exact in ${r.nonWordRate}`);
   assert.ok(r.wordRate >= 0.85, `words exact in ${r.wordRate}`);
 });
 
 test('robust: blur + 1-px shift + noise 20 + 10 stray pixels together: >= 90% exact', () => {
-  const rng = new Rng(8);
+  const rng = Rng.world(8);
   const r = exactRate(scenes(200, 9), (s) =>
     strayPixels(addNoise(blur(shift(renderScene(s), 1, 1)), rng, 20), rng, 10),
   );

@@ -1,4 +1,4 @@
-import { Rng } from '../../src/data/world/rng.js';
+import { Rng } from '../../src/tensor/index.js';
 
 // A seeded synthetic corpus of short English-like sentences for the tokenizer tests (and bench numbers).
 const COMMON = (
@@ -14,7 +14,7 @@ const SYL = ['ka', 'lo', 'mi', 'ren', 'to', 'sha', 'vel', 'ni', 'qu', 'ar', 'es'
 
 /** A seeded generator of floats in [0, 1) (the data layer's Rng). */
 export function rng(seed: number): () => number {
-  const r = new Rng(seed);
+  const r = Rng.world(seed);
   return () => r.next();
 }
 

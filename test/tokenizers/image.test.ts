@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { encodePng, Rng, renderScene, sampleScene } from '../../src/data/index.js';
-import { kernels, useKernels } from '../../src/tensor/index.js';
+import { encodePng, renderScene, sampleScene } from '../../src/data/index.js';
+import { kernels, Rng, useKernels } from '../../src/tensor/index.js';
 import {
   codeUsage,
   downsample,
@@ -23,7 +23,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tessera-vq-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function tinyImages(n: number, seed: number): Uint8Array[] {
-  const rng = new Rng(seed);
+  const rng = Rng.world(seed);
   return Array.from({ length: n }, () => downsample(renderScene(sampleScene(rng, 'train')).data, 64, 16));
 }
 
@@ -131,7 +131,7 @@ describe('image tokenizer input files', () => {
     writeFileSync(rect, encodePng({ width: 8, height: 4, data: new Uint8Array(8 * 4 * 3) }));
     assert.throws(() => readImageFile(rect, 64), /image is 8x4; the tokenizer needs a square image/);
     const big = join(dir, 'big.png');
-    const img = renderScene(sampleScene(new Rng(1), 'train'));
+    const img = renderScene(sampleScene(Rng.world(1), 'train'));
     writeFileSync(big, encodePng(img));
     const r = readImageFile(big, 16);
     assert.match(r.note ?? '', /resized 64x64 to 16x16 with a box filter/);

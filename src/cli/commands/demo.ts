@@ -8,7 +8,6 @@ import {
   makeWorldItem,
   preservation,
   type RgbImage,
-  Rng,
   renderScene,
   sampleChain,
   sampleScene,
@@ -18,7 +17,7 @@ import {
 } from '../../data/index.js';
 import { editImage, generateImages, Session } from '../../infer/index.js';
 import { defaultModelDir, loadModel } from '../../model/index.js';
-import { kernels } from '../../tensor/index.js';
+import { kernels, Rng } from '../../tensor/index.js';
 import { defaultImageTokenizerDir, sampleScenes, Vqvae } from '../../tokenizers/index.js';
 import { Trainer, trainConfig } from '../../train/index.js';
 
@@ -110,7 +109,7 @@ export function registerDemo(program: Command): void {
       }
 
       // 4. A 3-turn session: each turn edits the model's own last image (the KV cache carries over).
-      const chainRng = new Rng(seed).fork(7);
+      const chainRng = Rng.world(seed).fork(7);
       const start = sampleScene(chainRng, 'train');
       const steps = sampleChain(chainRng, start, 'train', 3);
       const session = new Session('demo', seed);

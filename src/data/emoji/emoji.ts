@@ -4,9 +4,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { Rng } from '../../tensor/index.js';
 import { fitOnBackground, type RgbaImage, readPngRgba } from '../png.js';
 import { modelImage, modelText, type TaskItem, userImage, userText } from '../sequence.js';
-import { hash32, Rng } from '../world/rng.js';
+import { hash32 } from '../world/rng.js';
 import type { RgbImage } from '../world/scene.js';
 import { IMAGE_SIZE } from '../world/spec.js';
 
@@ -156,7 +157,7 @@ export function emojiItems(
   );
   if (records.length === 0) throw new Error('emoji: no emoji with openly licensed images in the index');
   const sheets = new EmojiSheets(opts.root);
-  const rng = new Rng(seed);
+  const rng = Rng.world(seed);
   const items: TaskItem[] = [];
   for (let i = 0; i < n; i++) {
     const kind = rng.pick(['caption', 'skin', 'vendor']);
@@ -166,7 +167,7 @@ export function emojiItems(
     if (kind === 'skin' && withSkins.length > 0) {
       const e = rng.pick(withSkins);
       const skins = e.skins.filter((s) => s.vendors.length > 0);
-      const [a, b] = rng.shuffle(skins);
+      const [a, b] = rng.shuffled(skins);
       if (a && b) {
         const vendor = rng.pick(a.vendors.filter((v) => b.vendors.includes(v)).concat(a.vendors)) as EmojiVendor;
         const dir = b.tone > a.tone ? 'darker' : 'lighter';
@@ -186,7 +187,7 @@ export function emojiItems(
     }
     if (kind === 'vendor' && both.length > 0) {
       const e = rng.pick(both);
-      const [from, to] = rng.shuffle(EMOJI_VENDORS);
+      const [from, to] = rng.shuffled(EMOJI_VENDORS);
       items.push({
         id,
         task: 'emoji_edit',

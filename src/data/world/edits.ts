@@ -1,7 +1,8 @@
 // Single edits of a scene: what they change (applyEdit), which pixels they may touch (editRegions), how
 // a user would ask for them (editInstruction), and a seeded sampler of valid edits (sampleEdit).
+
+import type { Rng } from '../../tensor/index.js';
 import { accessoryRect, cellRect, fullRect, signRect } from './render.js';
-import type { Rng } from './rng.js';
 import { type Split, sampleObject, sampleWord, sceneSplit } from './sample.js';
 import {
   cloneScene,

@@ -1,7 +1,8 @@
 // Image perturbations that imitate a generator's mistakes, for testing the verifier's robustness and for
 // evaluation sanity checks: noise, blur, ragged edges, a 1-px shift, stray pixels. All seeded.
+
+import type { Rng } from '../../tensor/index.js';
 import { cloneImage } from './render.js';
-import type { Rng } from './rng.js';
 import type { RgbImage } from './scene.js';
 import { PALETTE } from './spec.js';
 
@@ -72,6 +73,6 @@ export function strayPixels(img: RgbImage, rng: Rng, n: number): RgbImage {
   const out = cloneImage(img);
   const colors = Object.values(PALETTE);
   for (let i = 0; i < n; i++)
-    out.data.set(rng.pick(colors), (rng.int(0, img.height - 1) * img.width + rng.int(0, img.width - 1)) * 3);
+    out.data.set(rng.pick(colors), (rng.between(0, img.height - 1) * img.width + rng.between(0, img.width - 1)) * 3);
   return out;
 }

@@ -1,7 +1,7 @@
 // The scene sampler: seeded, with the held-out split. A scene is "held-out" when it contains any
 // held-out combination (color-shape pair, word, character identity); the split is a pure function of
 // the scene's attributes (sceneSplit), and the sampler only returns scenes of the split asked for.
-import { Rng } from './rng.js';
+import type { Rng } from '../../tensor/index.js';
 import { type Character, normalizeScene, type Scene, type SceneObject } from './scene.js';
 import {
   ACCESSORIES,
@@ -78,8 +78,8 @@ export function sampleWord(rng: Rng, split: Split): string {
 /** Samples one scene of the split. Held-out scenes get at least one held-out combination. */
 export function sampleScene(rng: Rng, split: Split = 'train', opts: SceneOptions = DEFAULT_SCENE_OPTIONS): Scene {
   for (;;) {
-    const cells = rng.shuffle([0, 1, 2, 3, 4, 5, 6, 7, 8]);
-    const nObj = rng.int(opts.minObjects, opts.maxObjects);
+    const cells = rng.shuffled([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const nObj = rng.between(opts.minObjects, opts.maxObjects);
     const scene: Scene = { background: rng.pick(BACKGROUNDS), objects: [], sign: null, character: null };
     if (rng.chance(opts.pCharacter)) scene.character = sampleCharacter(rng, cells.pop()!, split);
     for (let i = 0; i < nObj; i++) scene.objects.push(sampleObject(rng, cells.pop()!, split));
@@ -92,7 +92,7 @@ export function sampleScene(rng: Rng, split: Split = 'train', opts: SceneOptions
 
 /** Puts one held-out combination into a scene (an object, the word, or the character's identity). */
 function forceHeldout(rng: Rng, scene: Scene, freeCells: number[]): void {
-  const kind = rng.int(0, 2);
+  const kind = rng.between(0, 2);
   if (kind === 0) {
     const [color, shape] = rng.pick(HELDOUT_PAIRS);
     const target = scene.objects.length > 0 ? rng.pick(scene.objects) : null;
@@ -109,5 +109,3 @@ function forceHeldout(rng: Rng, scene: Scene, freeCells: number[]): void {
     else scene.sign = rng.pick(HELDOUT_WORDS);
   }
 }
-
-export { Rng };

@@ -1,6 +1,8 @@
 // Task items built from scenes, all in the one sequence format (../sequence.ts): caption, question
 // answering, reading the sign, text-to-image, single edits, multi-turn edit chains, compound instructions
 // with step plans, text-only facts, fact-to-image prompts, and "imagine then answer".
+
+import { Rng } from '../../tensor/index.js';
 import {
   modelImage,
   modelText,
@@ -14,7 +16,6 @@ import {
 import { applyEdit, type Edit, editInstruction, editRegions, refer, sampleEdit } from './edits.js';
 import { FACTS } from './facts.js';
 import { renderScene } from './render.js';
-import { Rng } from './rng.js';
 import { type Split, sampleScene, sceneSplit } from './sample.js';
 import { caption, describePrompt, objectPhrase, type Rect, type Scene } from './scene.js';
 import { BACKGROUNDS, CELL_NAMES, isHeldoutPair, OBJECT_COLORS, SHAPES, SIZES } from './spec.js';
@@ -42,13 +43,13 @@ export function sampleQuestion(rng: Rng, s: Scene): { q: string; a: string } {
     return { q: `how many ${c} shapes are there?`, a: String(s.objects.filter((x) => x.color === c).length) };
   }
   if (kind === 'what') {
-    const cell = rng.int(0, 8);
+    const cell = rng.between(0, 8);
     const here = s.objects.find((x) => x.cell === cell);
     const a = here ? `a ${objectPhrase(here)}` : s.character?.cell === cell ? 'the character' : 'nothing';
     return { q: `what is at the ${CELL_NAMES[cell]}?`, a };
   }
   if (kind === 'relation' && s.objects.length >= 2) {
-    const [p, r] = rng.shuffle(s.objects);
+    const [p, r] = rng.shuffled(s.objects);
     const horizontal = rng.chance(0.5);
     const yes = horizontal ? p.cell % 3 < r.cell % 3 : Math.floor(p.cell / 3) < Math.floor(r.cell / 3);
     return { q: `is ${refer(s, p)} ${horizontal ? 'left of' : 'above'} ${refer(s, r)}?`, a: yes ? 'yes' : 'no' };
@@ -85,7 +86,7 @@ export function sampleChain(rng: Rng, start: Scene, split: Split, n: number, ops
 
 /** Builds one item of a task kind. Pure function of (task, split, seed, index). */
 export function makeWorldItem(task: WorldTask, split: Split, seed: number, index: number): TaskItem {
-  const rng = new Rng(seed).fork(index * 131 + WORLD_TASKS.indexOf(task));
+  const rng = Rng.world(seed).fork(index * 131 + WORLD_TASKS.indexOf(task));
   const mk = (segs: Segment[]) => item(task, split, seed, index, segs);
   switch (task) {
     case 'caption': {
@@ -122,7 +123,7 @@ export function makeWorldItem(task: WorldTask, split: Split, seed: number, index
     case 'chain': {
       const s = sampleScene(rng, split);
       const segs: Segment[] = [userImage(img(s))];
-      for (const st of sampleChain(rng, s, split, rng.int(3, 6))) {
+      for (const st of sampleChain(rng, s, split, rng.between(3, 6))) {
         segs.push(userText(st.instruction));
         segs.push(modelImage(img(st.after), { type: 'edit', scene: st.after, regions: st.regions }));
       }
@@ -131,7 +132,7 @@ export function makeWorldItem(task: WorldTask, split: Split, seed: number, index
     case 'compound': {
       const s = sampleScene(rng, split);
       // Each step is phrased against the scene it acts on, so the plan can be executed turn by turn.
-      const steps = sampleChain(rng, s, split, rng.int(2, 3));
+      const steps = sampleChain(rng, s, split, rng.between(2, 3));
       const plan = steps.map((st, i) => `${i + 1}. ${st.instruction}`).join('\n');
       const final = steps[steps.length - 1].after;
       return mk([
@@ -151,7 +152,7 @@ export function makeWorldItem(task: WorldTask, split: Split, seed: number, index
       const f = rng.pick(FACTS.filter((x) => x.heldout === (split === 'heldout')));
       const shape = rng.pick(SHAPES.filter((sh) => split === 'heldout' || !isHeldoutPair(f.color, sh)));
       const size = rng.pick(SIZES);
-      const cell = rng.int(0, 8);
+      const cell = rng.between(0, 8);
       const background = rng.pick(BACKGROUNDS);
       const s: Scene = { background, objects: [{ shape, color: f.color, size, cell }], sign: null, character: null };
       const prompt = `draw a ${size} ${shape} the color of a ${f.thing} at the ${CELL_NAMES[cell]}, on a ${background} background`;

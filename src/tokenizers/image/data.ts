@@ -7,12 +7,12 @@ import {
   isHeldoutEmoji,
   loadEmojiIndex,
   PALETTE,
-  Rng,
   renderScene,
   type Scene,
   type Split,
   sampleScene,
 } from '../../data/index.js';
+import { Rng } from '../../tensor/index.js';
 
 export interface ImageSource {
   batch(n: number): Uint8Array[];
@@ -20,7 +20,7 @@ export interface ImageSource {
 
 /** n scenes of a split with their renders (for the verifier). */
 export function sampleScenes(n: number, seed: number, split: Split): { scene: Scene; pixels: Uint8Array }[] {
-  const rng = new Rng(seed);
+  const rng = Rng.world(seed);
   return Array.from({ length: n }, () => {
     const scene = sampleScene(rng, split);
     return { scene, pixels: renderScene(scene).data };
@@ -29,20 +29,20 @@ export function sampleScenes(n: number, seed: number, split: Split): { scene: Sc
 
 /** n emoji images of a split (random vendor, on white, gray or black). */
 export function sampleEmoji(n: number, seed: number, split: Split): Uint8Array[] {
-  const rng = new Rng(seed);
+  const rng = Rng.world(seed);
   const records = loadEmojiIndex().filter((e) => e.vendors.length > 0 && isHeldoutEmoji(e) === (split === 'heldout'));
   const sheets = new EmojiSheets();
   const bgs = [PALETTE.white, PALETTE.gray, PALETTE.black];
   return Array.from({ length: n }, () => {
     const e = rng.pick(records);
     const vendor = rng.pick(e.vendors) as EmojiVendor;
-    return sheets.image(vendor, e, rng.int(0, 9) < 7 ? PALETTE.white : rng.pick(bgs)).data;
+    return sheets.image(vendor, e, rng.between(0, 9) < 7 ? PALETTE.white : rng.pick(bgs)).data;
   });
 }
 
 /** Train-split scenes mixed with a share of train-split emoji (a pool sampled once, reused). */
 export function sceneEmojiSource(seed: number, emojiFraction: number, imageSize: number): ImageSource {
-  const rng = new Rng(seed);
+  const rng = Rng.world(seed);
   let emoji: Uint8Array[] | null = null;
   return {
     batch(n: number): Uint8Array[] {
@@ -88,7 +88,7 @@ export { EMOJI_VENDORS };
 export function patchBank(scenesPerSplit: number, seed: number, patch = 8, size = 64): Uint8Array[] {
   const seen = new Map<string, Uint8Array>();
   for (const split of ['train', 'heldout'] as const) {
-    const rng = new Rng(seed + (split === 'train' ? 101 : 202));
+    const rng = Rng.world(seed + (split === 'train' ? 101 : 202));
     for (let i = 0; i < scenesPerSplit; i++) {
       const img = renderScene(sampleScene(rng, split)).data;
       for (let py = 0; py < size / patch; py++)
@@ -133,7 +133,7 @@ export function patchMosaicSource(
   patch = 8,
   size = 64,
 ): ImageSource {
-  const rng = new Rng(seed);
+  const rng = Rng.world(seed);
   const g2 = (size / patch) ** 2;
   let emoji: Uint8Array[] | null = null;
   return {

@@ -5,8 +5,8 @@
 // scene-world images, crude on emoji. It implements the ImageTokenizer contract so the model, training
 // and evaluation are written against the interface, not this class.
 import { renderScene } from '../../data/world/render.js';
-import { Rng } from '../../data/world/rng.js';
 import { sampleScene } from '../../data/world/sample.js';
+import { Rng } from '../../tensor/index.js';
 import type { ImageTokenizer } from './types.js';
 
 export const PATCH_PALETTE_FORMAT = 'tessera-patch-dictionary';
@@ -30,7 +30,7 @@ export class PatchPaletteTokenizer implements ImageTokenizer {
   /** Builds the dictionary from `scenes` rendered scenes per split (deterministic in seed). */
   static fromScenes(codebookSize: number, scenes = 1500, seed = 7): PatchPaletteTokenizer {
     const counts = new Map<string, { n: number; bytes: Uint8Array }>();
-    const rng = new Rng(seed);
+    const rng = Rng.world(seed);
     for (let i = 0; i < scenes * 2; i++) {
       const img = renderScene(sampleScene(rng, i % 2 === 0 ? 'train' : 'heldout'));
       for (let p = 0; p < 64; p++) {
