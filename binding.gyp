@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "tessera_native",
-      "sources": ["native/tessera.cc", "native/kernels.cc", "native/elementwise.cc", "native/attention.cc", "native/gemm.cc"],
+      "sources": ["native/tessera.cc", "native/bind-ops.cc", "native/kernels.cc", "native/elementwise.cc", "native/attention.cc", "native/gemm.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags_cc": ["-O3", "-march=native", "-std=c++17", "-fno-math-errno", "-fno-trapping-math", "-fopenmp-simd"],
