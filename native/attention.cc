@@ -13,11 +13,13 @@ namespace tessera {
 
 // ---- attention ------------------------------------------------------------------------------------------
 // One (batch, head) pair per task, on strided views of qkv (row stride 3C, no copies). Products go through
-// single-threaded BLAS in row blocks of attBlock() so that causally dead blocks above the diagonal are skipped.
+// single-threaded BLAS in row blocks of attBlock() (TESSERA_ATT_BLOCK), so that causally dead blocks above
+// the diagonal are skipped.
 
 
 static void attentionForwardPair(const float* qkv, const float* keyMask, float* y, float* att, int b, int h, int T,
                                  int H, int hd) {
+  const int blk = attBlock();  // read once: it is set at load
   const int C = H * hd, C3 = 3 * C;
   const float scale = 1.0f / std::sqrt(float(hd));
   const float* Q = qkv + int64_t(b) * T * C3 + int64_t(h) * hd;
@@ -28,8 +30,8 @@ static void attentionForwardPair(const float* qkv, const float* keyMask, float* 
   const float* km = keyMask ? keyMask + int64_t(b) * T : nullptr;
   const float NEG = -std::numeric_limits<float>::infinity();
   // S = scale * Q K^T, lower block triangle only
-  for (int r0 = 0; r0 < T; r0 += attBlock()) {
-    const int r1 = std::min(T, r0 + attBlock());
+  for (int r0 = 0; r0 < T; r0 += blk) {
+    const int r1 = std::min(T, r0 + blk);
     sgemm1(false, true, r1 - r0, r1, hd, scale, Q + int64_t(r0) * C3, C3, K, C3,
                 0.0f, A + int64_t(r0) * T, T);
   }
@@ -57,8 +59,8 @@ static void attentionForwardPair(const float* qkv, const float* keyMask, float* 
     std::fill(row + t + 1, row + T, 0.0f);
   }
   // Y = P V
-  for (int r0 = 0; r0 < T; r0 += attBlock()) {
-    const int r1 = std::min(T, r0 + attBlock());
+  for (int r0 = 0; r0 < T; r0 += blk) {
+    const int r1 = std::min(T, r0 + blk);
     sgemm1(false, false, r1 - r0, hd, r1, 1.0f, A + int64_t(r0) * T, T, V, C3, 0.0f,
                 Y + int64_t(r0) * C, C);
   }
@@ -66,6 +68,7 @@ static void attentionForwardPair(const float* qkv, const float* keyMask, float* 
 
 static void attentionBackwardPair(const float* dy, const float* qkv, const float* att, float* dqkv, int b, int h, int T,
                                   int H, int hd) {
+  const int blk = attBlock();  // read once: it is set at load
   const int C = H * hd, C3 = 3 * C;
   const float scale = 1.0f / std::sqrt(float(hd));
   const int64_t base = int64_t(b) * T * C3 + int64_t(h) * hd;
@@ -79,14 +82,14 @@ static void attentionBackwardPair(const float* dy, const float* qkv, const float
   const float* dY = dy + int64_t(b) * T * C + int64_t(h) * hd;
   float* S = scratch(size_t(T) * T);
   // dP = dY V^T (lower block triangle)
-  for (int r0 = 0; r0 < T; r0 += attBlock()) {
-    const int r1 = std::min(T, r0 + attBlock());
+  for (int r0 = 0; r0 < T; r0 += blk) {
+    const int r1 = std::min(T, r0 + blk);
     sgemm1(false, true, r1 - r0, r1, hd, 1.0f, dY + int64_t(r0) * C, C, V, C3, 0.0f,
                 S + int64_t(r0) * T, T);
   }
   // dV += P^T dY: keys [c0, c1) get contributions from queries t >= c0 (P is zero above the diagonal)
-  for (int c0 = 0; c0 < T; c0 += attBlock()) {
-    const int c1 = std::min(T, c0 + attBlock());
+  for (int c0 = 0; c0 < T; c0 += blk) {
+    const int c1 = std::min(T, c0 + blk);
     sgemm1(true, false, c1 - c0, hd, T - c0, 1.0f, A + int64_t(c0) * T + c0, T,
                 dY + int64_t(c0) * C, C, 1.0f, dV + int64_t(c0) * C3, C3);
   }
@@ -99,18 +102,18 @@ static void attentionBackwardPair(const float* dy, const float* qkv, const float
     for (int s = 0; s <= t; s++) dot += p[s] * d[s];
 #pragma omp simd
     for (int s = 0; s <= t; s++) d[s] = p[s] * (d[s] - dot) * scale;
-    const int end = std::min(T, (t / attBlock() + 1) * attBlock());
+    const int end = std::min(T, (t / blk + 1) * blk);
     std::fill(d + t + 1, d + end, 0.0f);
   }
   // dQ += dS K
-  for (int r0 = 0; r0 < T; r0 += attBlock()) {
-    const int r1 = std::min(T, r0 + attBlock());
+  for (int r0 = 0; r0 < T; r0 += blk) {
+    const int r1 = std::min(T, r0 + blk);
     sgemm1(false, false, r1 - r0, hd, r1, 1.0f, S + int64_t(r0) * T, T, K, C3, 1.0f,
                 dQ + int64_t(r0) * C3, C3);
   }
   // dK += dS^T Q
-  for (int c0 = 0; c0 < T; c0 += attBlock()) {
-    const int c1 = std::min(T, c0 + attBlock());
+  for (int c0 = 0; c0 < T; c0 += blk) {
+    const int c1 = std::min(T, c0 + blk);
     sgemm1(true, false, c1 - c0, hd, T - c0, 1.0f, S + int64_t(c0) * T + c0, T,
                 Q + int64_t(c0) * C3, C3, 1.0f, dK + int64_t(c0) * C3, C3);
   }

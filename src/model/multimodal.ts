@@ -155,8 +155,7 @@ export class MultimodalModel {
     const F = this.config.tileFeatures;
     const C = this.config.nEmbd;
     if (N * (F * K + C * F - C * K) <= K * F * C) return this.imageLogits(h);
-    const E = matmul(this.tileTable().tiles, this.params.get('img.out')); // (K, C)
-    return linear(h, E, null);
+    return linear(h, this.codeEmbeddings(), null);
   }
 
   /** Logits over the whole vocabulary (..., V): text head, then image codes. */
