@@ -46,6 +46,7 @@ export {
   isPng,
   type PngHeader,
   type RgbaImage,
+  readImageBytes,
   readPng,
   readPngRgba,
   resampleArea,

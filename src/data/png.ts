@@ -141,19 +141,19 @@ export function checkPng(buf: Uint8Array, source = 'image', limits: Partial<Imag
   const h = header as PngHeader;
   if (idat.length === 0) fail('no pixel data (no IDAT chunk)');
   const want = scanlineBytes(h.width, h.height, CHANNELS[h.colorType] * h.bitDepth, h.interlaced);
+  const tooMuch = `the pixel data inflates to more than the ${want} bytes a ${h.width}x${h.height} image holds`;
   let got: number;
   try {
     got = inflateSync(Buffer.concat(idat), { maxOutputLength: want + 1 }).length;
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE' || (e as Error).name === 'RangeError')
-      fail(`the pixel data inflates to more than the ${want} bytes a ${h.width}x${h.height} image holds`);
+    if (code === 'ERR_BUFFER_TOO_LARGE' || (e as Error).name === 'RangeError') fail(tooMuch);
     fail(`the compressed pixel data is damaged or truncated (${code ?? 'zlib error'})`);
   }
   if (got! !== want)
     fail(
       got! > want
-        ? `the pixel data inflates to more than the ${want} bytes a ${h.width}x${h.height} image holds`
+        ? tooMuch
         : `the pixel data is incomplete: ${got!} of the ${want} bytes a ${h.width}x${h.height} image holds (rows missing)`,
     );
   return h;
@@ -177,22 +177,27 @@ export function decodePng(buf: Uint8Array, source = 'image', limits: Partial<Ima
 
 /** Reads and decodes a PNG file at the boundary (size checked before the file is read). */
 export function readPngRgba(path: string, limits: Partial<ImageLimits> = {}): RgbaImage {
-  const lim = { ...imageLimits(), ...limits };
+  return decodePng(readImageBytes(path, limits), path, limits);
+}
+
+/** A file's bytes at the image boundary: its size is checked against the limit before it is read. */
+export function readImageBytes(path: string, limits: Partial<ImageLimits> = {}): Buffer {
+  const { maxBytes } = { ...imageLimits(), ...limits };
+  const cannot = (e: unknown) =>
+    new ImageInputError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   let size: number;
   try {
     size = statSync(path).size;
   } catch (e) {
-    throw new ImageInputError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw cannot(e);
   }
-  if (size > lim.maxBytes)
-    throw new ImageInputError(path, `file is ${size} bytes`, `${lim.maxBytes} bytes, TESSERA_MAX_IMAGE_BYTES`);
-  let buf: Buffer;
+  if (size > maxBytes)
+    throw new ImageInputError(path, `file is ${size} bytes`, `${maxBytes} bytes, TESSERA_MAX_IMAGE_BYTES`);
   try {
-    buf = readFileSync(path);
+    return readFileSync(path);
   } catch (e) {
-    throw new ImageInputError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw cannot(e);
   }
-  return decodePng(buf, path, lim);
 }
 
 /** Flattens alpha onto a background color. */

@@ -5,7 +5,7 @@
 // naming line and field, and nothing is loaded unless all lines are valid.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { checkPng, fitOnBackground, ImageInputError, imageLimits, readPngRgba } from '../png.js';
+import { checkPng, fitOnBackground, ImageInputError, readImageBytes, readPngRgba } from '../png.js';
 import { modelImage, modelText, type TaskItem, userImage, userText } from '../sequence.js';
 import { IMAGE_SIZE } from '../world/spec.js';
 
@@ -48,7 +48,7 @@ function checkImageFile(base: string, rel: unknown, line: number, field: string,
     return path;
   }
   try {
-    checkPng(readBounded(path), path);
+    checkPng(readImageBytes(path), path);
   } catch (e) {
     problems.push({ line, field, message: e instanceof ImageInputError ? e.message : `cannot read ${path}` });
   }
@@ -59,14 +59,6 @@ function checkText(v: unknown, line: number, field: string, problems: ManifestPr
   if (typeof v !== 'string' || v.trim() === '') problems.push({ line, field, message: 'must be a non-empty string' });
   else if (v.length > MANIFEST_LIMITS.maxTextChars)
     problems.push({ line, field, message: `${v.length} characters (limit ${MANIFEST_LIMITS.maxTextChars})` });
-}
-
-/** The file's bytes, refused before reading when it is larger than the image limit. */
-function readBounded(path: string): Buffer {
-  const max = imageLimits().maxBytes;
-  const size = statSync(path).size;
-  if (size > max) throw new ImageInputError(path, `file is ${size} bytes`, `${max} bytes, TESSERA_MAX_IMAGE_BYTES`);
-  return readFileSync(path);
 }
 
 /** Validates every line; returns all problems, or the entries with absolute paths. */
