@@ -9,8 +9,9 @@
 // round-robin --rounds times (default 3) and each keeps its best round: a shared machine's slow spells
 // then hit every configuration alike instead of whichever ran during them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../src/tensor/paths.js';
 
 interface Probe {
@@ -46,13 +47,11 @@ function probe(addon: string, env: Record<string, string>): Probe {
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Probe;
 }
 
-function cpuFlags(): string {
-  try {
-    return ` ${(readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim()} `;
-  } catch {
-    return '';
-  }
-}
+/** cpuFeatures / supportedCoreTypes of the install step's selection script (one reading of the CPU). */
+const selection = (await import(pathToFileURL(join(root, 'native', 'select-kernels.mjs')).href)) as {
+  cpuFeatures: () => string[];
+  supportedCoreTypes: (features?: string[]) => string[];
+};
 
 function main(): void {
   const addons: { name: string; path: string }[] = [];
@@ -68,11 +67,8 @@ function main(): void {
     console.log('no native build found: npm run build:native:variants');
     process.exit(1);
   }
-  const flags = cpuFlags();
-  const cores: string[] = [];
-  if (flags.includes(' avx2 ') && flags.includes(' fma ')) cores.push('Haswell', 'Zen');
-  if (flags.includes(' avx512f ')) cores.push('SkylakeX');
-  if (flags.includes(' avx512_bf16 ')) cores.push('Cooperlake');
+  const features = selection.cpuFeatures();
+  const cores = selection.supportedCoreTypes(features);
 
   const configs: { label: string; path: string; env: Record<string, string> }[] = [];
   for (const a of addons) {
@@ -108,12 +104,7 @@ function main(): void {
   const rows = configs.map((c) => ({ label: c.label, p: best.get(c.label)! }));
   const peaks = rows.map((r) => r.p.peakGflops ?? 0).filter((x) => x > 0);
   const peak = Math.max(...peaks);
-  console.log(
-    `CPU features:${flags
-      .split(' ')
-      .filter((f) => /^(avx|fma|sse3|pni)/.test(f))
-      .join(' ')}`,
-  );
+  console.log(`CPU features: ${features.join(' ')}`);
   console.log(
     `measured FMA peak (all threads): ${peak.toFixed(1)} GFLOPS (best of ${rounds * configs.length} measurements; ${rounds} rounds)\n`,
   );

@@ -118,7 +118,9 @@ function probe() {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-function cpuFeatures() {
+/** The CPU features that matter to the kernels (Linux /proc/cpuinfo; [] elsewhere). Also used by
+ *  bench/gemm.ts and test/tensor/select.test.ts. */
+export function cpuFeatures() {
   try {
     const line = readFileSync('/proc/cpuinfo', 'utf8')
       .split('\n')
@@ -134,6 +136,16 @@ function cpuFeatures() {
 
 const AVX512_CORES = ['skylakex', 'cooperlake', 'sapphirerapids'];
 const AVX2_CORES = ['haswell', 'zen', 'excavator', ...AVX512_CORES];
+
+/** Every OpenBLAS core type this CPU can run that tessera tries (for benches and tests of each). */
+export function supportedCoreTypes(features = cpuFeatures()) {
+  const has = (f) => features.includes(f);
+  return [
+    ...(has('avx2') && has('fma') ? ['Haswell', 'Zen'] : []),
+    ...(has('avx512f') ? ['SkylakeX'] : []),
+    ...(has('avx512_bf16') ? ['Cooperlake'] : []),
+  ];
+}
 
 // OpenBLAS core types worth trying when the detected one is generic for this CPU (best first).
 function coreCandidates(detected, features) {
@@ -230,5 +242,8 @@ function select() {
   console.log(`  chosen: ${JSON.stringify(out.chosen)}: ${out.reason} (written to ${outPath})`);
 }
 
-if (process.argv.includes('--probe')) probe();
-else select();
+// run as a script (not when bench/gemm.ts or a test imports cpuFeatures / supportedCoreTypes)
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  if (process.argv.includes('--probe')) probe();
+  else select();
+}

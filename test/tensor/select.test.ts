@@ -7,16 +7,18 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { nativeAddonPath } from '../../src/tensor/kernels/native.js';
 import { packageRoot } from '../../src/tensor/paths.js';
 
 const addon = nativeAddonPath();
 const root = packageRoot();
 const nativeJs = join(root, 'dist', 'src', 'tensor', 'kernels', 'native.js');
-const cpuFlags = existsSync('/proc/cpuinfo')
-  ? ` ${(readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim()} `
-  : '';
-const hasAvx2 = cpuFlags.includes(' avx2 ') && cpuFlags.includes(' fma ');
+const selection = (await import(pathToFileURL(join(root, 'native', 'select-kernels.mjs')).href)) as {
+  cpuFeatures: () => string[];
+};
+const features = selection.cpuFeatures();
+const hasAvx2 = features.includes('avx2') && features.includes('fma');
 
 /** Loads the addon at `path` in a child with `env` and returns its info() and the loader's reason. */
 function loadInChild(path: string, env: Record<string, string>): Record<string, string> {
