@@ -53,6 +53,8 @@ export interface Progress {
   done: number;
   /** grid * grid for an image; null for text (its length is not known in advance). */
   total: number | null;
+  /** sampleImages: every variant's codes so far (positions >= done not drawn yet). Valid during the call. */
+  codes?: readonly Int32Array[];
 }
 
 /**
@@ -254,7 +256,7 @@ export function sampleImages(
         ids[b] = pickToken(logits, isCode, { ...o, rng: rngs[b] });
         codes[b][p] = ids[b] - sp.imageBase;
       }
-      o.onProgress?.({ kind: 'image', done: p + 1, total: g2 });
+      o.onProgress?.({ kind: 'image', done: p + 1, total: g2, codes });
       pos.fill(p);
       if (p + 1 < g2) {
         c.feed(ids, pos, codeStep);

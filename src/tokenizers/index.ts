@@ -31,6 +31,7 @@ export {
   parseCodesJson,
   readCodesFile,
   readImageFile,
+  toModelSize,
 } from './image/io.js';
 export {
   CodebookEma,

@@ -4,7 +4,7 @@
 // boundary's ImageInputError (src/data/png.ts), code files with ImageIoError.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { flatten, ImageInputError, readPngRgba, resampleArea } from '../../data/index.js';
+import { flatten, ImageInputError, type RgbaImage, readPngRgba, resampleArea } from '../../data/index.js';
 import { packageRoot } from '../../tensor/index.js';
 
 export class ImageIoError extends Error {
@@ -19,16 +19,21 @@ export function defaultImageTokenizerDir(): string {
 /** Reads a PNG as size x size RGB bytes (alpha over white) through the image-input boundary (limits, damaged
  *  and incomplete files refused with an ImageInputError). Returns a note when it had to resize. */
 export function readImageFile(path: string, size: number): { pixels: Uint8Array; note: string | null } {
-  const rgba = readPngRgba(path);
+  return toModelSize(readPngRgba(path), size, path);
+}
+
+/** An RGBA image (already through the boundary) as size x size RGB bytes: alpha over white, any square size
+ *  box-filtered; non-square refused. The one rule for files (readImageFile) and uploads (the server). */
+export function toModelSize(rgba: RgbaImage, size: number, source: string): { pixels: Uint8Array; note: string | null } {
   const { width: w, height: h } = rgba;
   if (w !== h)
     throw new ImageInputError(
-      path,
+      source,
       `image is ${w}x${h}; the tokenizer needs a square image (${size}x${size}, or any square size, which is box-filtered to ${size}x${size})`,
     );
   if (w === size) return { pixels: flatten(rgba).data, note: null };
   const resized = flatten(resampleArea(rgba, 0, 0, w, h, size, size));
-  return { pixels: resized.data, note: `${path}: resized ${w}x${h} to ${size}x${size} with a box filter` };
+  return { pixels: resized.data, note: `${source}: resized ${w}x${h} to ${size}x${size} with a box filter` };
 }
 
 /** The JSON that `tessera encode` prints: the grid as rows of codes. */
