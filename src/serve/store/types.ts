@@ -130,7 +130,9 @@ export interface Store {
   /** Moves the head (undo, branch); 404 for an unknown session or turn. */
   setHead(sessionId: string, head: number | null): Promise<void>;
   /** A whole session (an import) in one transaction; 409 if the id exists. */
-  importSession(s: Omit<StoredSession, 'createdAt' | 'turns'> & { turns: Omit<StoredTurn, 'createdAt'>[] }): Promise<void>;
+  importSession(
+    s: Omit<StoredSession, 'createdAt' | 'turns'> & { turns: Omit<StoredTurn, 'createdAt'>[] },
+  ): Promise<void>;
 
   recordRequest(r: Omit<RequestRecord, 'createdAt'>): Promise<void>;
   getRequest(id: string): Promise<RequestRecord | null>;
