@@ -9,6 +9,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerEval, registerEvalDialogue } from './commands/eval.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImageTokenizer } from './commands/image-tokenizer.js';
+import { registerServe } from './commands/serve.js';
 import { registerTokenizer } from './commands/tokenizer.js';
 import { registerTrain } from './commands/train.js';
 import { registerWorld } from './commands/world.js';
@@ -28,6 +29,7 @@ registerData(program);
 registerTrain(program);
 registerEval(program);
 registerEvalDialogue(program);
+registerServe(program);
 registerAblate(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

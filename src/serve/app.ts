@@ -64,7 +64,10 @@ export function createApp(service: Service, metrics: Metrics, o: AppOptions = {}
   });
   app.notFound((c) =>
     c.json(
-      errorBody({ status: 404, message: `no route ${c.req.method} ${c.req.path}`, field: null, code: 'not_found' }, google(c.req.path)),
+      errorBody(
+        { status: 404, message: `no route ${c.req.method} ${c.req.path}`, field: null, code: 'not_found' },
+        google(c.req.path),
+      ),
       404,
     ),
   );
@@ -117,7 +120,11 @@ function fileUnder(root: string, rel: string): string | null {
 function studioRoutes(app: Hono, service: Service): void {
   const root = packageRoot();
   const send = (c: Context, file: string | null) => {
-    if (!file) return c.json(errorBody({ status: 404, message: `no file ${c.req.path}`, field: null, code: 'not_found' }, false), 404);
+    if (!file)
+      return c.json(
+        errorBody({ status: 404, message: `no file ${c.req.path}`, field: null, code: 'not_found' }, false),
+        404,
+      );
     return c.body(readFileSync(file), 200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
   };
   app.get('/', (c) => send(c, fileUnder(join(root, 'web'), 'studio.html')));

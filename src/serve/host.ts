@@ -77,7 +77,11 @@ export class ModelHost {
       this.worker.on('exit', (code) => {
         if (this.closing && !this.running && this.queue.length === 0) return;
         this.fail(new Error(`the model worker exited (code ${code})`));
-        if (!this.closing) void this.spawn().then(() => this.pump(), () => {});
+        if (!this.closing)
+          void this.spawn().then(
+            () => this.pump(),
+            () => {},
+          );
       });
     });
   }
@@ -98,7 +102,8 @@ export class ModelHost {
 
   /** Queues a job; rejects with RequestError 429 when the queue is full, 503 while shutting down. */
   submit(job: Job, o: JobOptions = {}): Promise<JobResult> {
-    if (this.closing) return Promise.reject(new RequestError('the server is shutting down; retry shortly', null, 503, 'shutting_down'));
+    if (this.closing)
+      return Promise.reject(new RequestError('the server is shutting down; retry shortly', null, 503, 'shutting_down'));
     if (this.queue.length >= this.o.maxQueue) {
       const retry = Math.max(1, Math.ceil(((this.queue.length + 1) * this.avgMs) / 1000));
       const e = new RequestError(
@@ -112,7 +117,15 @@ export class ModelHost {
     }
     return new Promise((resolve, reject) => {
       const now = Date.now();
-      this.queue.push({ id: this.nextId++, job, deadline: now + (o.timeoutMs ?? this.o.timeoutMs), o, resolve, reject, queuedAt: now });
+      this.queue.push({
+        id: this.nextId++,
+        job,
+        deadline: now + (o.timeoutMs ?? this.o.timeoutMs),
+        o,
+        resolve,
+        reject,
+        queuedAt: now,
+      });
       this.pump();
     });
   }

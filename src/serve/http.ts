@@ -63,7 +63,11 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, prefix = ''):
 export async function jsonBody<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
   const type = c.req.header('content-type') ?? '';
   if (!type.includes('application/json'))
-    throw new RequestError(`the body must be JSON (content-type: application/json), got "${type || 'none'}"`, null, 415);
+    throw new RequestError(
+      `the body must be JSON (content-type: application/json), got "${type || 'none'}"`,
+      null,
+      415,
+    );
   let value: unknown;
   try {
     value = JSON.parse(await c.req.text());
@@ -98,7 +102,11 @@ export async function formBody(c: Context): Promise<FormBody> {
   return out;
 }
 
-export const seedSchema = z.number().int().min(0).max(2 ** 31 - 1);
+export const seedSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
 
 /** Form fields are strings: the numbers and booleans among them are read before the schema checks them
  *  (a field that is not a number stays a string, so the schema names it). */
@@ -107,7 +115,9 @@ export function formValues(
   o: { numbers?: string[]; booleans?: string[] },
 ): Record<string, unknown> {
   const out: Record<string, unknown> = { ...fields };
-  for (const n of o.numbers ?? []) if (fields[n] !== undefined && fields[n].trim() !== '' && Number.isFinite(Number(fields[n]))) out[n] = Number(fields[n]);
+  for (const n of o.numbers ?? [])
+    if (fields[n] !== undefined && fields[n].trim() !== '' && Number.isFinite(Number(fields[n])))
+      out[n] = Number(fields[n]);
   for (const n of o.booleans ?? []) if (fields[n] === 'true' || fields[n] === 'false') out[n] = fields[n] === 'true';
   return out;
 }
@@ -130,10 +140,17 @@ export function errorInfo(e: unknown): ErrorInfo {
       code: e.code,
       retryAfter: (e as RequestError & { retryAfter?: number }).retryAfter,
     };
-  if (e instanceof StoreError) return { status: e.status, message: e.message, field: e.field ?? null, code: e.status === 404 ? 'not_found' : 'conflict' };
+  if (e instanceof StoreError)
+    return {
+      status: e.status,
+      message: e.message,
+      field: e.field ?? null,
+      code: e.status === 404 ? 'not_found' : 'conflict',
+    };
   if (e instanceof UnknownSessionError || e instanceof UnknownTurnError)
     return { status: 404, message: e.message, field: null, code: 'not_found' };
-  if (e instanceof SessionFileError) return { status: 400, message: e.message, field: e.field ?? null, code: 'invalid_session' };
+  if (e instanceof SessionFileError)
+    return { status: 400, message: e.message, field: e.field ?? null, code: 'invalid_session' };
   if (e instanceof ImageInputError) return { status: 400, message: e.message, field: null, code: 'invalid_image' };
   return { status: 500, message: e instanceof Error ? e.message : String(e), field: null, code: 'internal_error' };
 }

@@ -2,7 +2,15 @@
 // files, PNG bombs) to the model's size, masks (transparent pixels mark the region an edit may change),
 // served sizes (the model draws 64x64; larger square sizes are nearest-neighbour upscales by an integer
 // factor), and the partial images streamed while codes are drawn.
-import { checkPng, decodePng, encodePng, flatten, ImageInputError, type RgbImage, type RgbaImage } from '../data/index.js';
+import {
+  checkPng,
+  decodePng,
+  encodePng,
+  flatten,
+  ImageInputError,
+  type RgbaImage,
+  type RgbImage,
+} from '../data/index.js';
 import { toModelSize } from '../tokenizers/index.js';
 
 /** A request input the server refuses with a 4xx: the message names the field. */
@@ -30,7 +38,12 @@ function decodeUpload(bytes: Uint8Array, field: string): RgbaImage {
   try {
     return decodePng(bytes, field);
   } catch (e) {
-    if (e instanceof ImageInputError) throw new RequestError(`${field}: ${e.problem}${e.limit ? ` (limit: ${e.limit})` : ''}`, field, e.limit ? 413 : 400);
+    if (e instanceof ImageInputError)
+      throw new RequestError(
+        `${field}: ${e.problem}${e.limit ? ` (limit: ${e.limit})` : ''}`,
+        field,
+        e.limit ? 413 : 400,
+      );
     throw e;
   }
 }
@@ -40,7 +53,12 @@ export function uploadedImage(bytes: Uint8Array, size: number, field = 'image'):
   const rgba = decodeUpload(bytes, field);
   try {
     const fit = toModelSize(rgba, size, field);
-    return { image: { width: size, height: size, data: fit.pixels }, note: fit.note, width: rgba.width, height: rgba.height };
+    return {
+      image: { width: size, height: size, data: fit.pixels },
+      note: fit.note,
+      width: rgba.width,
+      height: rgba.height,
+    };
   } catch (e) {
     if (e instanceof ImageInputError) throw new RequestError(`${field}: ${e.problem}`, field);
     throw e;
@@ -62,7 +80,10 @@ export function uploadedMask(bytes: Uint8Array, image: ModelImage, size: number)
   }
   // colour types 4 (grey + alpha) and 6 (RGBA) carry alpha; a tRNS chunk is rare enough to refuse plainly
   if (header.colorType !== 4 && header.colorType !== 6)
-    throw new RequestError('mask: the PNG has no alpha channel; its transparent pixels must mark the region to edit', 'mask');
+    throw new RequestError(
+      'mask: the PNG has no alpha channel; its transparent pixels must mark the region to edit',
+      'mask',
+    );
   if (header.width !== image.width || header.height !== image.height)
     throw new RequestError(
       `mask: the mask is ${header.width}x${header.height} but the image is ${image.width}x${image.height}; they must be the same size`,
@@ -92,8 +113,7 @@ export function uploadedMask(bytes: Uint8Array, image: ModelImage, size: number)
 /** The edit's result inside the mask, the original outside it. */
 export function applyMask(original: RgbImage, edited: RgbImage, mask: Uint8Array): RgbImage {
   const data = new Uint8Array(original.data);
-  for (let i = 0; i < mask.length; i++)
-    if (mask[i]) data.set(edited.data.subarray(i * 3, i * 3 + 3), i * 3);
+  for (let i = 0; i < mask.length; i++) if (mask[i]) data.set(edited.data.subarray(i * 3, i * 3 + 3), i * 3);
   return { width: original.width, height: original.height, data };
 }
 
@@ -128,7 +148,8 @@ export function upscale(img: RgbImage, k: number): RgbImage {
   const data = new Uint8Array(w * img.height * k * 3);
   for (let y = 0; y < img.height * k; y++) {
     const src = Math.floor(y / k) * img.width;
-    for (let x = 0; x < w; x++) data.set(img.data.subarray((src + Math.floor(x / k)) * 3, (src + Math.floor(x / k)) * 3 + 3), (y * w + x) * 3);
+    for (let x = 0; x < w; x++)
+      data.set(img.data.subarray((src + Math.floor(x / k)) * 3, (src + Math.floor(x / k)) * 3 + 3), (y * w + x) * 3);
   }
   return { width: w, height: img.height * k, data };
 }

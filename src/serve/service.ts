@@ -9,7 +9,7 @@ import type { JobOptions, ModelHost } from './host.js';
 import type { ServeLimits } from './http.js';
 import { applyMask, type ModelImage, RequestError } from './images.js';
 import type { JobResult, ModelInfo } from './protocol.js';
-import type { FeedbackInput, FeedbackRecord, ImageHash, StoredSession, StoredTurn, Store } from './store/types.js';
+import type { FeedbackInput, FeedbackRecord, ImageHash, Store, StoredSession, StoredTurn } from './store/types.js';
 
 export interface DrawRequest {
   endpoint: string;
@@ -120,7 +120,9 @@ export class Service {
         n: r.n,
         temperature: r.temperature,
         guidance: r.guidance,
-        ...(r.image ? { imageGuidance: r.imageGuidance ?? 1, masked: r.mask !== undefined } : { topK: r.topK ?? 0, topP: r.topP ?? 1 }),
+        ...(r.image
+          ? { imageGuidance: r.imageGuidance ?? 1, masked: r.mask !== undefined }
+          : { topK: r.topK ?? 0, topP: r.topP ?? 1 }),
         ...r.params,
       },
       outputs: hashes,
@@ -138,7 +140,12 @@ export class Service {
         model: m.id,
         session: history,
         input: { text: input.text, image: input.image?.image.data },
-        options: { mode: input.mode, guidance: input.guidance, imageGuidance: input.imageGuidance, temperature: input.temperature },
+        options: {
+          mode: input.mode,
+          guidance: input.guidance,
+          imageGuidance: input.imageGuidance,
+          temperature: input.temperature,
+        },
         keep: false,
       },
       { onProgress },
@@ -160,7 +167,13 @@ export class Service {
 
   async session(id: string): Promise<StoredSession> {
     const s = await this.store.getSession(id);
-    if (!s) throw new RequestError(`unknown session "${id}"; create one with POST /v1/sessions`, 'session_id', 404, 'not_found');
+    if (!s)
+      throw new RequestError(
+        `unknown session "${id}"; create one with POST /v1/sessions`,
+        'session_id',
+        404,
+        'not_found',
+      );
     return s;
   }
 
@@ -184,7 +197,9 @@ export class Service {
           input: { text: t.input.text, image: t.input.image ? await png(t.input.image) : undefined },
           output: await Promise.all(
             t.output.map(async (o) =>
-              o.kind === 'text' ? o : { kind: 'image' as const, image: await png(o.image), ...(o.codes ? { codes: o.codes } : {}) },
+              o.kind === 'text'
+                ? o
+                : { kind: 'image' as const, image: await png(o.image), ...(o.codes ? { codes: o.codes } : {}) },
             ),
           ),
         })),
@@ -203,7 +218,12 @@ export class Service {
         model: m.id,
         session: await this.sessionJson(s),
         input: { text: input.text, image: input.image?.image.data },
-        options: { mode: input.mode, guidance: input.guidance, imageGuidance: input.imageGuidance, temperature: input.temperature },
+        options: {
+          mode: input.mode,
+          guidance: input.guidance,
+          imageGuidance: input.imageGuidance,
+          temperature: input.temperature,
+        },
         keep: true,
       },
       { onProgress },
@@ -217,7 +237,12 @@ export class Service {
           : { kind: 'image' as const, image: await this.store.putImage(o.png), ...(o.codes ? { codes: o.codes } : {}) },
       ),
     );
-    const turn = { id: result.turn.id, parent: result.turn.parent, input: { text: input.text, image: inputImage }, output };
+    const turn = {
+      id: result.turn.id,
+      parent: result.turn.parent,
+      input: { text: input.text, image: inputImage },
+      output,
+    };
     await this.store.addTurn(s.id, turn);
     const requestId = `req_${randomUUID()}`;
     await this.store.recordRequest({
@@ -275,7 +300,9 @@ export class Service {
         input: { text: t.input.text, image: t.input.image ? await put(t.input.image) : undefined },
         output: await Promise.all(
           t.output.map(async (o) =>
-            o.kind === 'text' ? o : { kind: 'image' as const, image: await put(o.image), ...(o.codes ? { codes: o.codes } : {}) },
+            o.kind === 'text'
+              ? o
+              : { kind: 'image' as const, image: await put(o.image), ...(o.codes ? { codes: o.codes } : {}) },
           ),
         ),
       });

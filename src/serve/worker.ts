@@ -86,7 +86,11 @@ function liveSession(json: SessionJson, model: string, keep: boolean): Session {
   return s;
 }
 
-function run(job: Job, deadline: number, progress: (p: Progress, partial?: { index: number; png: Uint8Array }) => void): JobResult {
+function run(
+  job: Job,
+  deadline: number,
+  progress: (p: Progress, partial?: { index: number; png: Uint8Array }) => void,
+): JobResult {
   const check = () => {
     if (Date.now() > deadline) throw new JobTimeout('the request ran past its time limit');
   };
@@ -101,9 +105,8 @@ function run(job: Job, deadline: number, progress: (p: Progress, partial?: { ind
         check();
         if (every && p.codes && p.done % every === 0 && p.done < (p.total ?? 0) && p.done / every <= job.partials) {
           const decoded = m.tok.image.decode(p.codes.map((c) => new Int32Array(c)));
-          decoded.forEach((d, index) =>
-            progress(p, { index, png: encodePng(partialImage(rgb(size, d), p.done, m.info.grid)) }),
-          );
+          for (const [index, d] of decoded.entries())
+            progress(p, { index, png: encodePng(partialImage(rgb(size, d), p.done, m.info.grid)) });
         } else progress(p);
       };
       const o = { n: job.n, seed: job.seed, temperature: job.temperature, guidance: job.guidance, onProgress };
@@ -138,7 +141,12 @@ function run(job: Job, deadline: number, progress: (p: Progress, partial?: { ind
           output: t.output.map((x) =>
             x.kind === 'text'
               ? x
-              : { kind: 'image', png: encodePng(x.image), rgb: x.image.data, codes: x.codes ? [...x.codes] : undefined },
+              : {
+                  kind: 'image',
+                  png: encodePng(x.image),
+                  rgb: x.image.data,
+                  codes: x.codes ? [...x.codes] : undefined,
+                },
           ),
         },
         cache: s.cacheStats,
@@ -150,10 +158,17 @@ function run(job: Job, deadline: number, progress: (p: Progress, partial?: { ind
 parentPort!.on('message', (msg: { id: number; job: Job; deadline: number }) => {
   const t0 = performance.now();
   try {
-    const result = run(msg.job, msg.deadline, (p, partial) => post({ id: msg.id, type: 'progress', progress: p.codes ? { ...p, codes: undefined } : p, partial }));
+    const result = run(msg.job, msg.deadline, (p, partial) =>
+      post({ id: msg.id, type: 'progress', progress: p.codes ? { ...p, codes: undefined } : p, partial }),
+    );
     post({ id: msg.id, type: 'done', result, ms: performance.now() - t0, liveSessions: live.size, evictions });
   } catch (e) {
-    const kind = e instanceof JobTimeout ? 'timeout' : e instanceof Error && /^(the |a turn|the input)/.test(e.message) ? 'input' : 'internal';
+    const kind =
+      e instanceof JobTimeout
+        ? 'timeout'
+        : e instanceof Error && /^(the |a turn|the input)/.test(e.message)
+          ? 'input'
+          : 'internal';
     post({ id: msg.id, type: 'error', kind, message: (e as Error).message, ms: performance.now() - t0 });
   }
 });

@@ -26,7 +26,10 @@ const schema = (maxTurns: number) =>
       .max(maxTurns),
     generationConfig: z
       .strictObject({
-        responseModalities: z.array(z.enum(['TEXT', 'IMAGE'])).min(1).optional(),
+        responseModalities: z
+          .array(z.enum(['TEXT', 'IMAGE']))
+          .min(1)
+          .optional(),
         seed: seedSchema.optional(),
         temperature: z.number().min(0).max(2).optional(),
         candidateCount: z.literal(1).optional(),
@@ -50,7 +53,10 @@ function readParts(parts: z.infer<typeof part>[], at: string, size: number): Con
     else {
       const field = `${at}.parts[${i}].inlineData`;
       if (p.inlineData.mimeType !== 'image/png')
-        throw new RequestError(`${field}.mimeType: only image/png is read, got "${p.inlineData.mimeType}"`, `${field}.mimeType`);
+        throw new RequestError(
+          `${field}.mimeType: only image/png is read, got "${p.inlineData.mimeType}"`,
+          `${field}.mimeType`,
+        );
       if (image) throw new RequestError(`${field}: one image per turn (this turn has more)`, field);
       image = uploadedImage(Buffer.from(p.inlineData.data, 'base64'), size, `${field}.data`);
     }
@@ -68,11 +74,18 @@ export function geminiRoutes(app: Hono, service: Service): void {
     const contents = b.contents.map((x, k) => ({ role: x.role, ...readParts(x.parts, `contents[${k}]`, m.imageSize) }));
     const last = contents[contents.length - 1];
     if (last.role !== 'user')
-      throw new RequestError(`contents[${contents.length - 1}].role: the last content must be the user's`, `contents[${contents.length - 1}].role`);
+      throw new RequestError(
+        `contents[${contents.length - 1}].role: the last content must be the user's`,
+        `contents[${contents.length - 1}].role`,
+      );
     if (!last.text && !last.image)
-      throw new RequestError(`contents[${contents.length - 1}].parts: the turn needs text or an image`, `contents[${contents.length - 1}].parts`);
+      throw new RequestError(
+        `contents[${contents.length - 1}].parts: the turn needs text or an image`,
+        `contents[${contents.length - 1}].parts`,
+      );
     const mods = b.generationConfig?.responseModalities;
-    const mode = !mods || (mods.includes('TEXT') && mods.includes('IMAGE')) ? 'auto' : mods.includes('IMAGE') ? 'image' : 'text';
+    const mode =
+      !mods || (mods.includes('TEXT') && mods.includes('IMAGE')) ? 'auto' : mods.includes('IMAGE') ? 'image' : 'text';
     const seed = b.generationConfig?.seed ?? 0;
     const output = await service.answer(m.id, history(contents.slice(0, -1), seed), {
       text: last.text,
@@ -81,10 +94,14 @@ export function geminiRoutes(app: Hono, service: Service): void {
       temperature: b.generationConfig?.temperature ?? 0,
     });
     const parts = output.map((o) =>
-      o.kind === 'text' ? { text: o.text } : { inlineData: { mimeType: 'image/png', data: encodePng(o.rgb).toString('base64') } },
+      o.kind === 'text'
+        ? { text: o.text }
+        : { inlineData: { mimeType: 'image/png', data: encodePng(o.rgb).toString('base64') } },
     );
     return c.json({
-      candidates: [{ content: { role: 'model', parts: parts.length ? parts : [{ text: '' }] }, finishReason: 'STOP', index: 0 }],
+      candidates: [
+        { content: { role: 'model', parts: parts.length ? parts : [{ text: '' }] }, finishReason: 'STOP', index: 0 },
+      ],
       modelVersion: m.id,
     });
   });
@@ -105,7 +122,8 @@ function history(contents: ({ role: 'user' | 'model' } & Content)[], seed: numbe
       return;
     }
     const t = turns[turns.length - 1];
-    if (!t) throw new RequestError(`contents[${k}].role: a model content must follow a user content`, `contents[${k}].role`);
+    if (!t)
+      throw new RequestError(`contents[${k}].role: a model content must follow a user content`, `contents[${k}].role`);
     if (x.text) t.output.push({ kind: 'text', text: x.text });
     if (x.image) t.output.push({ kind: 'image', image: png(x.image) });
   });

@@ -9,7 +9,16 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { DEFAULT_GUIDANCE } from '../../infer/index.js';
 import { errorBody, errorInfo, formBody, formValues, jsonBody, parseWith, seedSchema } from '../http.js';
-import { type ModelImage, parseSize, pngAt, pngToRgb, RequestError, type ServedSize, uploadedImage, uploadedMask } from '../images.js';
+import {
+  type ModelImage,
+  parseSize,
+  pngAt,
+  pngToRgb,
+  RequestError,
+  type ServedSize,
+  uploadedImage,
+  uploadedMask,
+} from '../images.js';
 import type { Drawn, Service } from '../service.js';
 
 const common = (maxN: number, maxText: number) => ({
@@ -74,7 +83,11 @@ function answer(c: Context, d: Drawn, size: ServedSize, format: 'b64_json' | 'ur
       tessera: {
         request_id: d.requestId,
         model,
-        size: { asked: size.size, drawn: `${d.images[0].rgb.width}x${d.images[0].rgb.height}`, upscaled: size.scale > 1 ? 'nearest' : null },
+        size: {
+          asked: size.size,
+          drawn: `${d.images[0].rgb.width}x${d.images[0].rgb.height}`,
+          upscaled: size.scale > 1 ? 'nearest' : null,
+        },
         ms: Math.round(d.ms),
         ...extra,
       },
@@ -85,7 +98,13 @@ function answer(c: Context, d: Drawn, size: ServedSize, format: 'b64_json' | 'ur
 }
 
 /** Draws with progress as server-sent events: partial images, then one completed event per variant. */
-function streamed(c: Context, service: Service, req: Parameters<Service['draw']>[0], size: ServedSize, kind: 'image_generation' | 'image_edit') {
+function streamed(
+  c: Context,
+  service: Service,
+  req: Parameters<Service['draw']>[0],
+  size: ServedSize,
+  kind: 'image_generation' | 'image_edit',
+) {
   return streamSSE(c, async (sse) => {
     const created_at = Math.floor(Date.now() / 1000);
     const meta = { created_at, size: size.size, quality: 'auto', background: 'opaque', output_format: 'png' };
@@ -100,7 +119,14 @@ function streamed(c: Context, service: Service, req: Parameters<Service['draw']>
         sent.push(
           sse.writeSSE({
             event: `${kind}.partial_image`,
-            data: JSON.stringify({ type: `${kind}.partial_image`, b64_json: b64, partial_image_index: k, index: partial.index, progress: { done: p.done, total: p.total }, ...meta }),
+            data: JSON.stringify({
+              type: `${kind}.partial_image`,
+              b64_json: b64,
+              partial_image_index: k,
+              index: partial.index,
+              progress: { done: p.done, total: p.total },
+              ...meta,
+            }),
           }),
         );
       });
@@ -117,7 +143,10 @@ function streamed(c: Context, service: Service, req: Parameters<Service['draw']>
           }),
         });
     } catch (e) {
-      await sse.writeSSE({ event: 'error', data: JSON.stringify({ type: 'error', ...(errorBody(errorInfo(e), false) as object) }) });
+      await sse.writeSSE({
+        event: 'error',
+        data: JSON.stringify({ type: 'error', ...(errorBody(errorInfo(e), false) as object) }),
+      });
     }
   });
 }
@@ -164,7 +193,13 @@ export function openaiRoutes(app: Hono, service: Service): void {
 
   app.post('/v1/images/edits', async (c) => {
     const form = await formBody(c);
-    const b = parseWith(edSchema, formValues(form.fields, { numbers: ['n', 'seed', 'temperature', 'guidance', 'image_guidance', 'partial_images'], booleans: ['stream'] }));
+    const b = parseWith(
+      edSchema,
+      formValues(form.fields, {
+        numbers: ['n', 'seed', 'temperature', 'guidance', 'image_guidance', 'partial_images'],
+        booleans: ['stream'],
+      }),
+    );
     const m = service.model(b.model);
     const size = parseSize(b.size, m.imageSize);
     const image = requireImage(form.files, m.imageSize);
@@ -184,7 +219,10 @@ export function openaiRoutes(app: Hono, service: Service): void {
       params: { size: size.size, response_format: b.response_format, input: image.note },
     };
     if (b.stream) return streamed(c, service, req, size, 'image_edit');
-    return answer(c, await service.draw(req), size, b.response_format, m.id, { input: image.note, masked: mask !== undefined });
+    return answer(c, await service.draw(req), size, b.response_format, m.id, {
+      input: image.note,
+      masked: mask !== undefined,
+    });
   });
 
   app.post('/v1/images/variations', async (c) => {
@@ -195,8 +233,16 @@ export function openaiRoutes(app: Hono, service: Service): void {
     const image = requireImage(form.files, m.imageSize);
     // A variation is what the model sees in the image, drawn again: its caption, then n draws of it.
     const said = await service.answer(m.id, emptySession(), { image, text: 'describe the image.', mode: 'text' });
-    const caption = said.flatMap((o) => (o.kind === 'text' ? [o.text] : [])).join(' ').trim();
-    if (!caption) throw new RequestError('image: the model found nothing to describe in the image, so it has nothing to vary', 'image', 422);
+    const caption = said
+      .flatMap((o) => (o.kind === 'text' ? [o.text] : []))
+      .join(' ')
+      .trim();
+    if (!caption)
+      throw new RequestError(
+        'image: the model found nothing to describe in the image, so it has nothing to vary',
+        'image',
+        422,
+      );
     const d = await service.draw({
       endpoint: 'images.variations',
       model: m.id,

@@ -49,7 +49,11 @@ export function sessionView(c: Context, s: StoredSession) {
   const url = (h: string) => `${base}/v1/images/${h}.png`;
   const byId = new Map(s.turns.map((t) => [t.id, t]));
   const path: number[] = [];
-  for (let t = s.head === null ? undefined : byId.get(s.head); t; t = t.parent === null ? undefined : byId.get(t.parent))
+  for (
+    let t = s.head === null ? undefined : byId.get(s.head);
+    t;
+    t = t.parent === null ? undefined : byId.get(t.parent)
+  )
     path.unshift(t.id);
   return {
     id: s.id,
@@ -96,17 +100,20 @@ async function turnInput(c: Context, service: Service, size: number): Promise<Tu
   };
 }
 
-const wantsStream = (c: Context) => c.req.query('stream') === 'true' || (c.req.header('accept') ?? '').includes('text/event-stream');
+const wantsStream = (c: Context) =>
+  c.req.query('stream') === 'true' || (c.req.header('accept') ?? '').includes('text/event-stream');
 
 export function sessionRoutes(app: Hono, service: Service): void {
   app.post('/v1/sessions', async (c) => {
-    const b = (c.req.header('content-length') ?? '0') === '0' ? createSchema.parse({}) : await jsonBody(c, createSchema);
+    const b =
+      (c.req.header('content-length') ?? '0') === '0' ? createSchema.parse({}) : await jsonBody(c, createSchema);
     return c.json(sessionView(c, await service.createSession(b.model, b.seed)), 201);
   });
 
   app.get('/v1/sessions', async (c) => {
     const limit = Number(c.req.query('limit') ?? 50);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new RequestError('limit: must be an integer in 1..1000', 'limit');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new RequestError('limit: must be an integer in 1..1000', 'limit');
     return c.json({ object: 'list', data: await service.store.listSessions(limit) });
   });
 
@@ -117,7 +124,15 @@ export function sessionRoutes(app: Hono, service: Service): void {
     const input = await turnInput(c, service, service.model(s.model).imageSize);
     if (!wantsStream(c)) {
       const done = await service.turn(s.id, input);
-      return c.json({ request_id: done.requestId, turn: turnView(done.turn, urlOf(c)), session: sessionView(c, done.session), cache: done.cache }, 201);
+      return c.json(
+        {
+          request_id: done.requestId,
+          turn: turnView(done.turn, urlOf(c)),
+          session: sessionView(c, done.session),
+          cache: done.cache,
+        },
+        201,
+      );
     }
     return streamSSE(c, async (sse) => {
       const sent: Promise<void>[] = [];
@@ -128,7 +143,11 @@ export function sessionRoutes(app: Hono, service: Service): void {
         await Promise.all(sent);
         await sse.writeSSE({
           event: 'turn',
-          data: JSON.stringify({ request_id: done.requestId, turn: turnView(done.turn, urlOf(c)), session: sessionView(c, done.session) }),
+          data: JSON.stringify({
+            request_id: done.requestId,
+            turn: turnView(done.turn, urlOf(c)),
+            session: sessionView(c, done.session),
+          }),
         });
       } catch (e) {
         await sse.writeSSE({ event: 'error', data: JSON.stringify(errorBody(errorInfo(e), false)) });
@@ -165,7 +184,8 @@ export function sessionRoutes(app: Hono, service: Service): void {
 
   app.get('/v1/feedback', async (c) => {
     const limit = Number(c.req.query('limit') ?? 100);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new RequestError('limit: must be an integer in 1..10000', 'limit');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10000)
+      throw new RequestError('limit: must be an integer in 1..10000', 'limit');
     return c.json({ object: 'list', data: await service.store.listFeedback({ limit }) });
   });
 
@@ -176,7 +196,10 @@ export function sessionRoutes(app: Hono, service: Service): void {
     const scale = Number(c.req.query('scale') ?? 1);
     if (![1, 2, 4, 8, 16].includes(scale)) throw new RequestError('scale: must be 1, 2, 4, 8 or 16', 'scale');
     const body = scale === 1 ? png : pngAt(pngToRgb(png, 'stored image'), scale);
-    return c.body(new Uint8Array(body), 200, { 'content-type': 'image/png', 'cache-control': 'public, max-age=31536000, immutable' });
+    return c.body(new Uint8Array(body), 200, {
+      'content-type': 'image/png',
+      'cache-control': 'public, max-age=31536000, immutable',
+    });
   });
 }
 
@@ -184,4 +207,3 @@ const urlOf = (c: Context) => {
   const base = new URL(c.req.url).origin;
   return (h: string) => `${base}/v1/images/${h}.png`;
 };
-
