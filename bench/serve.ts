@@ -53,7 +53,13 @@ interface Level {
   seconds: number;
 }
 
-async function level(port: number, clients: number, seconds: number, maxRequests: number, seed0: number): Promise<Level> {
+async function level(
+  port: number,
+  clients: number,
+  seconds: number,
+  maxRequests: number,
+  seed0: number,
+): Promise<Level> {
   const until = performance.now() + seconds * 1000;
   let sent = 0;
   const r: Level = { clients, ok: 0, limited: 0, failed: 0, latencies: [], seconds: 0 };
@@ -90,7 +96,9 @@ const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-serve-'));
 const storeUrl = `sqlite:${join(dir, 'store.db')}`;
 const { proc, port } = await startServer(storeUrl);
 try {
-  console.log(`tessera serve on 127.0.0.1:${port}, store ${storeUrl}; ${SECONDS} s or ${MAX_REQUESTS} requests a level`);
+  console.log(
+    `tessera serve on 127.0.0.1:${port}, store ${storeUrl}; ${SECONDS} s or ${MAX_REQUESTS} requests a level`,
+  );
   await level(port, 1, 2, 3, 1_000_000); // warm-up
   console.log('clients  requests  p50 ms  p99 ms  images/s  429s  failed');
   let answered = 0;
@@ -119,7 +127,9 @@ try {
   const stats = await store.stats();
   await store.close();
   // the warm-up's requests are in the store too
-  console.log(`nothing lost: ${answered} answered 200 after warm-up, ${stats.requests} requests in the store (warm-up included): ${stats.requests >= answered ? 'ok' : 'LOST'}`);
+  console.log(
+    `nothing lost: ${answered} answered 200 after warm-up, ${stats.requests} requests in the store (warm-up included): ${stats.requests >= answered ? 'ok' : 'LOST'}`,
+  );
 } finally {
   if (proc.exitCode === null) proc.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });

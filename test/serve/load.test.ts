@@ -79,7 +79,13 @@ test('the openai npm client generates and edits against a local server', async (
   const { port, http } = await listen(s, 0);
   try {
     const client = new OpenAI({ apiKey: 'local', baseURL: `http://127.0.0.1:${port}/v1` });
-    const g = await client.images.generate({ model: 'tessera-default', prompt: PROMPT, n: 2, response_format: 'b64_json', size: '256x256' });
+    const g = await client.images.generate({
+      model: 'tessera-default',
+      prompt: PROMPT,
+      n: 2,
+      response_format: 'b64_json',
+      size: '256x256',
+    });
     assert.equal(g.data?.length, 2);
     const png = decodePng(Buffer.from(g.data![0].b64_json!, 'base64'), 'openai client');
     assert.equal(png.width, 256);
@@ -96,5 +102,80 @@ test('the openai npm client generates and edits against a local server', async (
   } finally {
     http.close();
     await s.close();
+  }
+});
+
+test('kill -9 of `tessera serve` loses no acknowledged feedback or session turn', async () => {
+  const { spawn } = await import('node:child_process');
+  const { openStore } = await import('../../src/serve/store/index.js');
+  const storeUrl = `sqlite:${join(dir, 'crash.db')}`;
+  const proc = spawn(
+    process.execPath,
+    ['dist/src/cli/index.js', 'serve', '--port', '0', '--quiet', '--store', storeUrl, '--model', defaultModelDir()],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /127\.0\.0\.1:(\d+)\//.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    proc.once('exit', () => reject(new Error('tessera serve exited before it listened')));
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const post = async (path: string, body: unknown) => {
+    const r = await fetch(base + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: r.status, body: (await r.json()) as Record<string, unknown> & { id: string } };
+  };
+  const gen = await post('/v1/images/generations', { prompt: PROMPT, n: 2, seed: 1 });
+  const rid = (gen.body.tessera as { request_id: string }).request_id;
+  const session = (await post('/v1/sessions', { seed: 3 })).body.id;
+  const acked: string[] = [];
+  let turns = 0;
+  // writers in flight when the process is killed: feedback in a tight loop and session turns
+  const feedback = (async () => {
+    for (let i = 0; ; i++) {
+      try {
+        const r = await post('/v1/feedback', {
+          kind: 'rating',
+          request_id: rid,
+          index: i % 2,
+          rating: 'up',
+          note: `n${i}`,
+        });
+        if (r.status === 201) acked.push(r.body.id);
+      } catch {
+        return;
+      }
+    }
+  })();
+  const turning = (async () => {
+    for (;;) {
+      try {
+        const r = await post(`/v1/sessions/${session}/turns`, {
+          text: 'draw a small blue square at the top left, on a white background',
+        });
+        if (r.status === 201) turns++;
+      } catch {
+        return;
+      }
+    }
+  })();
+  while (acked.length < 40 || turns < 2) await new Promise((r) => setTimeout(r, 5));
+  proc.kill('SIGKILL');
+  await Promise.all([feedback, turning]);
+  const store = await openStore(storeUrl);
+  try {
+    const kept = new Set((await store.listFeedback({ limit: 100_000 })).map((f) => f.id));
+    for (const id of acked) assert.ok(kept.has(id), `acknowledged feedback ${id} lost`);
+    const s = await store.getSession(session);
+    assert.ok(s && s.turns.length >= turns, `${turns} acknowledged turns, ${s?.turns.length} stored`);
+  } finally {
+    await store.close();
   }
 });
