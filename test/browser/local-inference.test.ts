@@ -76,6 +76,7 @@ browserTest('the page draws the same pixels as Node, from static files only', as
     const { page, urls, errors } = await openStudio(browser, served);
     assert.equal(await page.textContent('#mode'), 'mode: in-browser (TypeScript kernels, no server call)');
     await waitState(page, 'ready');
+    console.log(`in-browser ${await page.textContent('#progress')}`);
     await page.fill('#prompt', PROMPT);
     await page.fill('#seed', String(SEED));
     const times: number[] = [];
