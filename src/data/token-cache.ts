@@ -8,11 +8,11 @@
 //   offsets, (N+1) x u64: sequence i is tokens offsets[i] .. offsets[i+1]
 //   data, tokens x dtype;  masks, tokens x u8 (only with flag bit 0)
 // Written atomically (temp file, fsync, rename); a truncated or corrupted file is refused with a
-// TokenCacheError naming the file, what is wrong and what to do. CRC-32 is written here by hand: it is
-// ten lines and node:zlib's crc32 only exists from Node 20.15/22.2.
+// TokenCacheError naming the file, what is wrong and what to do. CRC-32 is the tensor engine's TypeScript
+// one (node:zlib's crc32 only exists from Node 20.15/22.2).
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { Rng } from '../tensor/index.js';
+import { crc32, Rng } from '../tensor/index.js';
 
 export const MAGIC = 'TSRA';
 export const VERSION = 1;
@@ -31,22 +31,8 @@ export class TokenCacheError extends Error {
   }
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE, as zlib/PNG) of bytes, continuing from `crc` when given. */
-export function crc32(bytes: Uint8Array, crc = 0): number {
-  let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
-}
+/** CRC-32 (IEEE, as zlib/PNG) of bytes, continuing from `crc` when given (the tensor engine's one copy). */
+export { crc32 };
 
 /** A growable typed buffer. */
 class Grow<T extends Uint8Array | Uint16Array | Uint32Array> {

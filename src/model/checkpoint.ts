@@ -1,14 +1,19 @@
 // The model on disk: the tensor engine's atomic checkpoint directory (weights.safetensors, config.json with
 // the model config, optimizer + state.json when training) plus the two tokenizers as files, so a checkpoint
 // directory is everything needed to run the model.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+// Loading reads through a FileSource, so the same loader serves a folder (loadModel) and the files a web
+// browser fetched (modelFromFiles).
 import { join } from 'node:path';
 import {
   type AdamW,
   CheckpointError,
+  type FileSource,
+  folderFiles,
   loadCheckpoint,
+  memoryFiles,
   packageRoot,
   readCheckpointHeader,
+  readText,
   saveCheckpoint,
 } from '../tensor/index.js';
 import { PatchPaletteTokenizer } from '../tokenizers/image/patch-palette.js';
@@ -55,10 +60,33 @@ export function saveModel(
   });
 }
 
-/** Loads model + tokenizers (and, when given, the optimizer state and training state). */
+/** Loads model + tokenizers (and, when given, the optimizer state and training state) from a folder. */
 export function loadModel(dir: string, optimizerFor?: (m: MultimodalModel) => AdamW) {
-  const header = readCheckpointHeader(dir);
-  const cfgPath = join(dir, 'config.json');
+  return loadModelFrom(folderFiles(dir), optimizerFor);
+}
+
+/** Loads model + tokenizers from the bytes of its files ("config.json", "image-tokenizer/config.json", ...),
+ *  as a web browser fetched them; `where` (a folder or URL) names them in errors. */
+export function modelFromFiles(files: ReadonlyMap<string, Uint8Array>, where: string) {
+  return loadModelFrom(memoryFiles(files, where));
+}
+
+/** The files a model checkpoint can hold for inference, relative to its folder (absent ones are optional:
+ *  the image tokenizer is either the VQ-VAE's folder or the patch dictionary's file). */
+export const MODEL_FILES: readonly string[] = [
+  'config.json',
+  'weights.safetensors',
+  TEXT_TOKENIZER_FILE,
+  `${IMAGE_TOKENIZER_DIR}/config.json`,
+  `${IMAGE_TOKENIZER_DIR}/weights.safetensors`,
+  IMAGE_TOKENIZER_FILE,
+];
+
+/** The one model loader: every check (config, sizes before allocating, CRC, limits, tokenizers) is here,
+ *  whether the files are a folder on disk or bytes in memory. */
+export function loadModelFrom(files: FileSource, optimizerFor?: (m: MultimodalModel) => AdamW) {
+  const header = readCheckpointHeader(files);
+  const cfgPath = files.path('config.json');
   let config: Readonly<ModelConfig>;
   // version 1 kept condDropout in the model config; it belongs to training now (train-config.json)
   const { condDropout: _moved, ...fields } = header.config;
@@ -73,8 +101,8 @@ export function loadModel(dir: string, optimizerFor?: (m: MultimodalModel) => Ad
   }
   // Before anything is allocated: the weights file must be big enough for the model the config describes
   // (4 bytes a parameter), so a config that was edited or damaged cannot make us build a huge model.
-  const wpath = join(dir, 'weights.safetensors');
-  const have = existsSync(wpath) ? statSync(wpath).size : 0;
+  const wpath = files.path('weights.safetensors');
+  const have = files.size('weights.safetensors') ?? 0;
   const need = 4 * parameterEstimate(config);
   const most = 4 * MODEL_LIMITS.parameters + 100 * 1024 * 1024;
   if (have > most)
@@ -91,15 +119,15 @@ export function loadModel(dir: string, optimizerFor?: (m: MultimodalModel) => Ad
     );
   const model = new MultimodalModel(config);
   const optimizer = optimizerFor?.(model);
-  const { state } = loadCheckpoint(dir, { kind: MODEL_KIND, params: model.params, optimizer });
+  const { state } = loadCheckpoint(files, { kind: MODEL_KIND, params: model.params, optimizer });
   const missing = (file: string) =>
     new CheckpointError(
       file,
       'not found',
-      `${dir} is incomplete; use the checkpoint as tessera wrote it (or train again)`,
+      `${files.where} is incomplete; use the checkpoint as tessera wrote it (or train again)`,
     );
-  const textPath = join(dir, TEXT_TOKENIZER_FILE);
-  if (!existsSync(textPath)) throw missing(textPath);
+  const textPath = files.path(TEXT_TOKENIZER_FILE);
+  if (!files.exists(TEXT_TOKENIZER_FILE)) throw missing(textPath);
   const damaged = (file: string, e: unknown) =>
     e instanceof CheckpointError
       ? e
@@ -110,21 +138,21 @@ export function loadModel(dir: string, optimizerFor?: (m: MultimodalModel) => Ad
         );
   let text: ReturnType<typeof tokenizerFromJsonText>;
   try {
-    text = tokenizerFromJsonText(readFileSync(textPath, 'utf8'), textPath);
+    text = tokenizerFromJsonText(readText(files, TEXT_TOKENIZER_FILE) ?? '', textPath);
   } catch (e) {
     throw damaged(textPath, e);
   }
   // the image tokenizer: the VQ-VAE's folder (shipped models), or the patch dictionary's file (tiny tests)
-  const imageDir = join(dir, IMAGE_TOKENIZER_DIR);
-  const imageFile = join(dir, IMAGE_TOKENIZER_FILE);
-  if (!existsSync(imageDir) && !existsSync(imageFile)) throw missing(`${imageDir}/`);
+  const vqvae = files.exists(IMAGE_TOKENIZER_DIR);
+  const imagePath = files.path(vqvae ? IMAGE_TOKENIZER_DIR : IMAGE_TOKENIZER_FILE);
+  if (!vqvae && !files.exists(IMAGE_TOKENIZER_FILE)) throw missing(`${files.path(IMAGE_TOKENIZER_DIR)}/`);
   let image: ImageTokenizer;
   try {
-    image = existsSync(imageDir)
-      ? Vqvae.load(imageDir)
-      : PatchPaletteTokenizer.fromJson(readFileSync(imageFile, 'utf8'));
+    image = vqvae
+      ? Vqvae.load(files.sub(IMAGE_TOKENIZER_DIR))
+      : PatchPaletteTokenizer.fromJson(readText(files, IMAGE_TOKENIZER_FILE) ?? '');
   } catch (e) {
-    throw damaged(existsSync(imageDir) ? imageDir : imageFile, e);
+    throw damaged(imagePath, e);
   }
   const tok: Tokenizers = { text, image };
   model.setImageTokenizer(image);

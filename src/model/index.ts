@@ -6,7 +6,17 @@
 // - The sequence format builder: how task items become one token sequence (buildSequence) and back
 //   (parseSequence), with the shared Tokenizers pair and the special ids.
 // - On disk: saveModel / loadModel (a checkpoint directory with both tokenizers), the shipped model's folder.
-export { defaultModelDir, IMAGE_TOKENIZER_DIR, loadModel, saveModel, TEXT_TOKENIZER_FILE } from './checkpoint.js';
+export {
+  defaultModelDir,
+  IMAGE_TOKENIZER_DIR,
+  IMAGE_TOKENIZER_FILE,
+  loadModel,
+  loadModelFrom,
+  MODEL_FILES,
+  modelFromFiles,
+  saveModel,
+  TEXT_TOKENIZER_FILE,
+} from './checkpoint.js';
 export {
   MODEL_LIMITS,
   MODEL_PRESETS,

@@ -2,13 +2,15 @@
 // format version), and optionally optimizer.safetensors + state.json for exact resume of training, plus any
 // extra files the caller adds (tokenizers). The directory is replaced atomically: everything is written to a
 // sibling temp directory that is renamed into place, so an interrupted save never leaves a half checkpoint.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// Reading goes through a FileSource (files.ts): a folder, or the files a web browser fetched.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CheckpointError } from './errors.js';
+import { type FileSource, folderFiles, readText } from './files.js';
 import { processAlive } from './folder-lock.js';
 import type { AdamW } from './optim.js';
 import type { Params } from './params.js';
-import { type NamedTensor, readSafetensors, writeSafetensors } from './safetensors.js';
+import { type NamedTensor, readSafetensorsFrom, writeSafetensors } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'tessera-checkpoint';
 /** 2: the multimodal model's config no longer holds condDropout (training's config does). Version 1
@@ -88,14 +90,20 @@ export interface CheckpointHeader {
   config: Record<string, unknown>;
 }
 
+/** A checkpoint's files: a folder path, or a FileSource as it is. */
+export function checkpointFiles(dir: string | FileSource): FileSource {
+  return typeof dir === 'string' ? folderFiles(dir) : dir;
+}
+
 /** Read config.json, checking the format and version. */
-export function readCheckpointHeader(dir: string): CheckpointHeader {
-  const path = join(dir, 'config.json');
-  const hint = `${dir} is not a tessera checkpoint directory, or it is damaged; point to a directory written by tessera (train again to re-create it)`;
-  if (!existsSync(path)) throw new CheckpointError(path, 'not found', hint);
+export function readCheckpointHeader(dir: string | FileSource): CheckpointHeader {
+  const files = checkpointFiles(dir);
+  const path = files.path('config.json');
+  const hint = `${files.where} is not a tessera checkpoint directory, or it is damaged; point to a directory written by tessera (train again to re-create it)`;
+  if (!files.exists('config.json')) throw new CheckpointError(path, 'not found', hint);
   let j: { format?: unknown; version?: unknown; kind?: unknown; config?: unknown };
   try {
-    j = JSON.parse(readFileSync(path, 'utf8'));
+    j = JSON.parse(readText(files, 'config.json') ?? '');
   } catch {
     throw new CheckpointError(path, 'not valid JSON', hint);
   }
@@ -122,19 +130,20 @@ function firstNonFinite(x: Float32Array): number {
 /** Load weights (and optimiser state and training state when asked) into already-built objects. Weights
  *  and moments must be finite (a NaN or Inf is refused, naming the tensor). */
 export function loadCheckpoint(
-  dir: string,
+  dir: string | FileSource,
   target: { kind: string; params: Params; optimizer?: AdamW },
 ): { state: unknown } {
-  const header = readCheckpointHeader(dir);
+  const files = checkpointFiles(dir);
+  const header = readCheckpointHeader(files);
   const again = 'use another checkpoint, or train again to re-create it';
   if (header.kind !== target.kind)
     throw new CheckpointError(
-      join(dir, 'config.json'),
+      files.path('config.json'),
       `holds a "${header.kind}" model, expected "${target.kind}"`,
       again,
     );
-  const wpath = join(dir, 'weights.safetensors');
-  const w = readSafetensors(wpath);
+  const wpath = files.path('weights.safetensors');
+  const w = readSafetensorsFrom(files, 'weights.safetensors');
   const values = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   for (const [name, t] of w.tensors) {
     if (!(t.data instanceof Float32Array)) throw new CheckpointError(wpath, `${name} is not F32`, again);
@@ -145,10 +154,11 @@ export function loadCheckpoint(
   target.params.load(values, wpath);
   let state: unknown = null;
   if (target.optimizer) {
-    const path = join(dir, 'optimizer.safetensors');
+    const path = files.path('optimizer.safetensors');
     const resume = 'this checkpoint cannot be resumed; start a new run (or export it and fine-tune from the export)';
-    if (!existsSync(path)) throw new CheckpointError(path, 'not found (the checkpoint has no optimizer state)', resume);
-    const o = readSafetensors(path);
+    if (!files.exists('optimizer.safetensors'))
+      throw new CheckpointError(path, 'not found (the checkpoint has no optimizer state)', resume);
+    const o = readSafetensorsFrom(files, 'optimizer.safetensors');
     const opt = target.optimizer;
     for (const [name, t] of opt.params.map) {
       const m = o.tensors.get(`m.${name}`);
@@ -163,10 +173,10 @@ export function loadCheckpoint(
     opt.step = Number(o.metadata.step);
     if (!Number.isInteger(opt.step) || opt.step < 0)
       throw new CheckpointError(path, 'metadata.step is not an integer >= 0', resume);
-    const sp = join(dir, 'state.json');
-    if (existsSync(sp)) {
+    const sp = files.path('state.json');
+    if (files.exists('state.json')) {
       try {
-        state = JSON.parse(readFileSync(sp, 'utf8'));
+        state = JSON.parse(readText(files, 'state.json') ?? '');
       } catch {
         throw new CheckpointError(sp, 'not valid JSON (the training state is damaged)', resume);
       }

@@ -5,12 +5,15 @@ export {
   CHECKPOINT_VERSION,
   type CheckpointContents,
   CheckpointError,
+  checkpointFiles,
   loadCheckpoint,
   READABLE_CHECKPOINT_VERSIONS,
   readCheckpointHeader,
   removeStaleCheckpointTemps,
   saveCheckpoint,
 } from './checkpoint.js';
+export { crc32 } from './crc32.js';
+export { type FileSource, folderFiles, memoryFiles, readText } from './files.js';
 export { type FolderLock, FolderLockedError, LOCK_FILE, lockFolder } from './folder-lock.js';
 export {
   type BackendInfo,
@@ -32,7 +35,15 @@ export { AdamW, type AdamWConfig, clipGradNorm, cosineLr, defaultAdamW } from '.
 export { type Init, Params } from './params.js';
 export { packageRoot } from './paths.js';
 export { Rng } from './rng.js';
-export { type NamedTensor, readSafetensors, writeFileAtomic, writeSafetensors } from './safetensors.js';
+export {
+  type NamedTensor,
+  parseSafetensors,
+  readSafetensors,
+  readSafetensorsFrom,
+  type Safetensors,
+  writeFileAtomic,
+  writeSafetensors,
+} from './safetensors.js';
 export {
   clearPool,
   clearTape,

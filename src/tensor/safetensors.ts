@@ -3,9 +3,12 @@
 // raw little-endian data. Readable by the Python `safetensors` package and other tools.
 // Written by hand because the format is ~100 lines and the npm packages for it are unmaintained or
 // read-only; we add atomic writes, strict validation and a CRC32 of the data in __metadata__.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { crc32 } from 'node:zlib';
+// Reading parses bytes (parseSafetensors), so a web browser that fetched a file validates it the same way.
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { crc32 } from './crc32.js';
 import { CheckpointError } from './errors.js';
+import { type FileSource, folderFiles } from './files.js';
 import type { Shape } from './tensor.js';
 
 export type DType = 'F32' | 'I32' | 'U8';
@@ -70,28 +73,44 @@ export function writeFileAtomic(path: string, parts: readonly Uint8Array[]): voi
   renameSync(tmp, path);
 }
 
+export type Safetensors = { tensors: Map<string, NamedTensor>; metadata: Record<string, string> };
+
 /** Read and validate a safetensors file. Any inconsistency throws an error that names the file. */
-export function readSafetensors(path: string): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {
+export function readSafetensors(path: string): Safetensors {
+  return readSafetensorsFrom(folderFiles(dirname(path)), basename(path));
+}
+
+/** Read and validate the safetensors file `name` of a file source (a folder, or files in memory). */
+export function readSafetensorsFrom(files: FileSource, name: string): Safetensors {
+  const path = files.path(name);
+  const unreadable = (why: string) =>
+    new CheckpointError(
+      path,
+      `cannot read (${why})`,
+      'check the path; a checkpoint directory holds weights.safetensors',
+    );
+  let buf: Uint8Array | null;
+  try {
+    buf = files.read(name);
+  } catch (e) {
+    throw unreadable((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+  }
+  if (buf === null) throw unreadable('ENOENT');
+  return parseSafetensors(buf, path);
+}
+
+/** Validate and decode the bytes of a safetensors file; `path` names it in errors. */
+export function parseSafetensors(buf: Uint8Array, path: string): Safetensors {
   const hint = 'HINT: the file is truncated or corrupted; re-create it (re-train or re-download the checkpoint)';
   const fail = (why: string): never => {
     throw new CheckpointError(path, `not a valid safetensors file: ${why}`, hint.replace(/^HINT: /, ''));
   };
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (e) {
-    throw new CheckpointError(
-      path,
-      `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-      'check the path; a checkpoint directory holds weights.safetensors',
-    );
-  }
   if (buf.length < 8) fail(`only ${buf.length} bytes`);
-  const hlen = Number(buf.readBigUInt64LE(0));
+  const hlen = Number(new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getBigUint64(0, true));
   if (hlen > MAX_HEADER || 8 + hlen > buf.length) fail(`header length ${hlen} exceeds the file size ${buf.length}`);
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(buf.subarray(8, 8 + hlen).toString('utf8'));
+    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + hlen)));
   } catch (e) {
     return fail(`header is not JSON (${(e as Error).message})`);
   }

@@ -3,12 +3,13 @@
 // An RGB image (S, S, 3 bytes) becomes a grid of (S / 2^downsamples)^2 codes; decode snaps to bytes.
 // The codebook is not trained by gradient: its rows follow EMA means of the encoder outputs assigned to
 // them (train.ts), and rows that go unused are restarted from poorly-represented encoder outputs.
-import { join } from 'node:path';
 import {
   add,
+  checkpointFiles,
   conv2d,
   convTranspose2d,
   embedding,
+  type FileSource,
   loadCheckpoint,
   nearestCode,
   noGrad,
@@ -223,23 +224,24 @@ export class Vqvae implements ImageTokenizer {
     saveCheckpoint(dir, { kind: VQVAE_KIND, config: this.config, params: this.allTensors(), ...extra });
   }
 
-  /** Loads a tokenizer written by save(); wrong kind, config or weights are refused with the reason. */
-  static load(dir: string): Vqvae {
-    const header = readCheckpointHeader(dir);
+  /** Loads a tokenizer written by save() (a folder, or its files in memory); wrong kind, config or weights
+   *  are refused with the reason. */
+  static load(dir: string | FileSource): Vqvae {
+    const files = checkpointFiles(dir);
+    const header = readCheckpointHeader(files);
+    const cfgPath = files.path('config.json');
     if (header.kind !== VQVAE_KIND)
-      throw new Error(
-        `${join(dir, 'config.json')}: holds a "${header.kind}" model, expected "${VQVAE_KIND}" (an image tokenizer)`,
-      );
+      throw new Error(`${cfgPath}: holds a "${header.kind}" model, expected "${VQVAE_KIND}" (an image tokenizer)`);
     let config: Readonly<VqvaeConfig>;
     try {
       config = makeVqvaeConfig(header.config);
     } catch (e) {
-      throw new Error(`${join(dir, 'config.json')}: ${(e as Error).message}`);
+      throw new Error(`${cfgPath}: ${(e as Error).message}`);
     }
     const model = new Vqvae(config);
-    loadCheckpoint(dir, { kind: VQVAE_KIND, params: model.allTensors() });
+    loadCheckpoint(files, { kind: VQVAE_KIND, params: model.allTensors() });
     const bad = model.codebook.data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new Error(`${join(dir, 'weights.safetensors')}: codebook value ${bad} is not finite`);
+    if (bad >= 0) throw new Error(`${files.path('weights.safetensors')}: codebook value ${bad} is not finite`);
     return model;
   }
 }
