@@ -24,7 +24,11 @@ export function readImageFile(path: string, size: number): { pixels: Uint8Array;
 
 /** An RGBA image (already through the boundary) as size x size RGB bytes: alpha over white, any square size
  *  box-filtered; non-square refused. The one rule for files (readImageFile) and uploads (the server). */
-export function toModelSize(rgba: RgbaImage, size: number, source: string): { pixels: Uint8Array; note: string | null } {
+export function toModelSize(
+  rgba: RgbaImage,
+  size: number,
+  source: string,
+): { pixels: Uint8Array; note: string | null } {
   const { width: w, height: h } = rgba;
   if (w !== h)
     throw new ImageInputError(
