@@ -1,6 +1,9 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 // The `tessera` command line. Each sub-command lives in commands/<name>.ts and registers itself here.
 import { Command } from 'commander';
+import { packageRoot } from '../tensor/index.js';
 import { registerAblate } from './commands/ablate.js';
 import { registerChat } from './commands/chat.js';
 import { registerData } from './commands/data.js';
@@ -15,8 +18,16 @@ import { registerTrain } from './commands/train.js';
 import { registerWorld } from './commands/world.js';
 import { termSafe } from './terminal.js';
 
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 const program = new Command();
-program.name('tessera').description('a native multimodal model stack in TypeScript').showHelpAfterError();
+program
+  .name('tessera')
+  .description('a native multimodal model stack in TypeScript')
+  .version(packageVersion(), '-V, --version', 'the installed version')
+  .showHelpAfterError();
 
 registerDoctor(program);
 registerDemo(program);
