@@ -423,6 +423,24 @@ describe('sqlite', () => {
     await s.close();
   });
 
+  test('two stores of one process on one file interleave their writes without waiting on each other', async () => {
+    const url = `sqlite:${join(dir, 'two.db')}`;
+    const [s1, s2] = [await openStore(url), await openStore(url)];
+    await s1.createSession({ id: 'one', seed: 1, model: 'm' });
+    await s2.createSession({ id: 'two', seed: 2, model: 'm' });
+    const turn = (id: number) => ({ id, parent: id === 0 ? null : id - 1, input: { text: `${id}` }, output: [] });
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => [s1.addTurn('one', turn(i)), s2.addTurn('two', turn(i))]).flat(),
+    );
+    assert.deepEqual((await s1.listSessions()).map((x) => [x.id, x.turns, x.head]).sort(), [
+      ['one', 10, 9],
+      ['two', 10, 9],
+    ]);
+    await s1.close();
+    await s2.close();
+    await assert.rejects(s1.stats(), /the store is closed/);
+  });
+
   test('sqlite::memory: works and keeps nothing', async () => {
     const s = await openStore('sqlite::memory:');
     await s.createSession({ id: 'm', seed: 0, model: 'm' });
