@@ -3,7 +3,8 @@
 // engines (sqlite.ts, postgres.ts) supply the driver: how a transaction starts and commits, placeholders,
 // and how a unique violation reads. Every write is one driver.write() transaction: the checks (does the
 // session exist, is the parent a turn of it, are the images there) and the inserts commit together or not
-// at all, and the promise resolves after the commit.
+// at all, and the promise resolves after the commit. Lists (a turn's outputs, a request's images) are child
+// tables with a position, not JSON, so that each image they name is a foreign key (see migrations.ts).
 //
 // Values from the two engines differ in type and the mappers accept both: PostgreSQL returns bigint and
 // COUNT as strings, timestamptz as Date, jsonb parsed; SQLite returns numbers and the JSON as text.
@@ -213,9 +214,15 @@ export class SqlStore implements Store {
   readonly where: string;
   private closed = false;
 
-  constructor(private readonly db: Driver) {
-    this.kind = db.kind;
-    this.where = db.where;
+  constructor(private readonly driver: Driver) {
+    this.kind = driver.kind;
+    this.where = driver.where;
+  }
+
+  /** The driver, or a clear error for a call after close(). */
+  private get db(): Driver {
+    if (this.closed) throw new Error(`${this.where}: the store is closed`);
+    return this.driver;
   }
 
   async putImage(png: Uint8Array): Promise<ImageHash> {
@@ -487,6 +494,6 @@ export class SqlStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.db.close();
+    await this.driver.close();
   }
 }

@@ -5,11 +5,13 @@
 // timeout applies, instead of at the first write, where a reader upgrading in WAL mode fails at once.
 //
 // better-sqlite3 is synchronous and one connection has one transaction, so transactions run one at a time
-// through a queue: an async transaction body cannot interleave its statements with another one's. (A busy
-// wait for another process blocks this thread for up to BUSY_TIMEOUT_MS; that process holds the lock for
-// one short transaction.)
+// through a queue: an async transaction body cannot interleave its statements with another one's. The queue
+// is per file and shared by every store of this process on that file: a second connection's BEGIN IMMEDIATE
+// would otherwise busy-wait, blocking the one thread, for a lock held by a transaction that thread must
+// finish. (A busy wait for another process blocks this thread for up to BUSY_TIMEOUT_MS; that process holds
+// the lock for one short transaction.)
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.js';
 import { type Driver, type Row, SqlStore, type Tx } from './sql.js';
@@ -27,17 +29,34 @@ class Queue {
   }
 }
 
+/** The queue of each file this process has open (":memory:" databases are private: one queue each). */
+const fileQueues = new Map<string, { queue: Queue; users: number }>();
+
+function takeQueue(path: string): { queue: Queue; release(): void } {
+  if (path === ':memory:') return { queue: new Queue(), release: () => {} };
+  const entry = fileQueues.get(path) ?? { queue: new Queue(), users: 0 };
+  entry.users++;
+  fileQueues.set(path, entry);
+  return {
+    queue: entry.queue,
+    release: () => {
+      if (--entry.users === 0) fileQueues.delete(path);
+    },
+  };
+}
+
 const bind = (params: unknown[]): unknown[] => params.map((v) => (v === undefined ? null : v));
 
 class SqliteDriver implements Driver {
   readonly kind = 'sqlite';
-  private readonly queue = new Queue();
   private readonly statements = new Map<string, Database.Statement>();
   private readonly tx: Tx;
 
   constructor(
     private readonly db: Database.Database,
     readonly where: string,
+    private readonly queue: Queue,
+    private readonly releaseQueue: () => void,
   ) {
     this.tx = {
       all: async (sql, params = []) => this.statement(sql).all(...bind(params)) as Row[],
@@ -86,25 +105,29 @@ class SqliteDriver implements Driver {
     return this.queue.run(async () => {
       this.statements.clear();
       this.db.close();
+      this.releaseQueue();
     });
   }
 }
 
 /** Opens (creating it and its folder when missing) and migrates the SQLite store at `path` (":memory:" allowed). */
-export async function openSqliteStore(path: string): Promise<Store> {
-  const memory = path === ':memory:';
+export async function openSqliteStore(file: string): Promise<Store> {
+  const memory = file === ':memory:';
+  const path = memory ? file : resolve(file);
   if (!memory) mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+  const { queue, release } = takeQueue(path);
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     if (!memory) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    const driver = new SqliteDriver(db, path);
+    const driver = new SqliteDriver(db, path, queue, release);
     await driver.write((tx) => migrate(tx, 'sqlite', path));
     return new SqlStore(driver);
   } catch (e) {
     db.close();
+    release();
     throw e;
   }
 }
