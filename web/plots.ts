@@ -4,29 +4,13 @@
 // training is where the series differ.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+// the colours of src/train/log.ts plotCurves, so the plot reads like the SVG in the docs
+import { CURVE_COLORS } from '../src/train/plot-colors.js';
 
 export interface Curves {
   source: string;
   series: { name: string; points: [number, number][] }[];
 }
-
-// the colours of src/train/log.ts plotCurves, so the plot reads like the SVG in the docs
-const COLORS = [
-  '#222',
-  '#d62728',
-  '#1f77b4',
-  '#2ca02c',
-  '#ff7f0e',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#7f7f7f',
-  '#bcbd22',
-  '#17becf',
-  '#aec7e8',
-  '#98df8a',
-  '#ffbb78',
-];
 
 /** uPlot's aligned columns: the union of steps, then each series' loss at each step (null where it has
  *  none: the per-task series are sparse; a loss <= 0 has no place on a log axis and is left out too). */
@@ -53,7 +37,7 @@ export function renderCurves(element: HTMLElement, curves: Curves, width = 760, 
       { label: 'step' },
       ...curves.series.map((s, i) => ({
         label: s.name,
-        stroke: COLORS[i % COLORS.length],
+        stroke: CURVE_COLORS[i % CURVE_COLORS.length],
         width: i === 0 ? 2 : 1,
         spanGaps: true,
         points: { show: false },

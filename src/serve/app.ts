@@ -6,10 +6,11 @@
 // turns every refusal into the client's error shape with the field named (OpenAI's, or Google's under
 // /v1beta), 429 with Retry-After when the model queue is full.
 import { existsSync, readFileSync } from 'node:fs';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join, normalize, resolve, sep } from 'node:path';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { packageRoot } from '../tensor/index.js';
+import { contentType } from './content-types.js';
 import { errorBody, errorInfo } from './http.js';
 import type { Metrics } from './metrics.js';
 import { geminiRoutes } from './routes/gemini.js';
@@ -97,17 +98,6 @@ export function createApp(service: Service, metrics: Metrics, o: AppOptions = {}
   return app;
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-  '.safetensors': 'application/octet-stream',
-};
-
 /** A file under root for a request path, or null (no path outside root is ever read). */
 function fileUnder(root: string, rel: string): string | null {
   const base = resolve(root);
@@ -125,7 +115,7 @@ function studioRoutes(app: Hono, service: Service): void {
         errorBody({ status: 404, message: `no file ${c.req.path}`, field: null, code: 'not_found' }, false),
         404,
       );
-    return c.body(readFileSync(file), 200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    return c.body(readFileSync(file), 200, { 'content-type': contentType(file) });
   };
   app.get('/', (c) => send(c, fileUnder(join(root, 'web'), 'studio.html')));
   app.get('/studio/model/:id/*', (c) => {

@@ -190,20 +190,7 @@ export class Service {
       id: s.id,
       seed: s.seed,
       head: s.head,
-      turns: await Promise.all(
-        s.turns.map(async (t) => ({
-          id: t.id,
-          parent: t.parent,
-          input: { text: t.input.text, image: t.input.image ? await png(t.input.image) : undefined },
-          output: await Promise.all(
-            t.output.map(async (o) =>
-              o.kind === 'text'
-                ? o
-                : { kind: 'image' as const, image: await png(o.image), ...(o.codes ? { codes: o.codes } : {}) },
-            ),
-          ),
-        })),
-      ),
+      turns: await Promise.all(s.turns.map((t) => withImages(t, png))),
     };
   }
 
@@ -293,19 +280,7 @@ export class Service {
     const j = parsed.toJSON();
     const put = (b64: string) => this.store.putImage(Buffer.from(b64, 'base64'));
     const turns = [];
-    for (const t of j.turns)
-      turns.push({
-        id: t.id,
-        parent: t.parent,
-        input: { text: t.input.text, image: t.input.image ? await put(t.input.image) : undefined },
-        output: await Promise.all(
-          t.output.map(async (o) =>
-            o.kind === 'text'
-              ? o
-              : { kind: 'image' as const, image: await put(o.image), ...(o.codes ? { codes: o.codes } : {}) },
-          ),
-        ),
-      });
+    for (const t of j.turns) turns.push(await withImages(t, put)); // in order: parents first
     await this.store.importSession({ id: j.id, seed: j.seed, model: m.id, head: j.head, turns });
     return this.session(j.id);
   }
@@ -313,6 +288,29 @@ export class Service {
   feedback(f: FeedbackInput): Promise<FeedbackRecord> {
     return this.store.addFeedback(f);
   }
+}
+
+type TurnImages<I> = {
+  id: number;
+  parent: number | null;
+  input: { text?: string; image?: I };
+  output: ({ kind: 'text'; text: string } | { kind: 'image'; image: I; codes?: number[] })[];
+};
+
+/** A turn with every image reference mapped (stored hashes <-> base64 PNGs of the session JSON). */
+async function withImages<A, B>(t: TurnImages<A>, f: (a: A) => Promise<B>): Promise<TurnImages<B>> {
+  return {
+    id: t.id,
+    parent: t.parent,
+    input: { text: t.input.text, image: t.input.image !== undefined ? await f(t.input.image) : undefined },
+    output: await Promise.all(
+      t.output.map(async (o) =>
+        o.kind === 'text'
+          ? o
+          : { kind: 'image' as const, image: await f(o.image), ...(o.codes ? { codes: o.codes } : {}) },
+      ),
+    ),
+  };
 }
 
 function images(r: JobResult) {

@@ -2,6 +2,7 @@
 // on stderr (no dependency; redraws in place on a terminal, prints a line every 10% otherwise), and an SVG
 // plot of the loss curves written by hand (a few polylines do not need a plotting library).
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { CURVE_COLORS } from './plot-colors.js';
 
 export type LogRecord = { type: 'step' | 'eval'; step: number; [k: string]: unknown };
 
@@ -67,23 +68,6 @@ export function fmtTime(s: number): string {
   return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
 }
 
-const COLORS = [
-  '#222',
-  '#d62728',
-  '#1f77b4',
-  '#2ca02c',
-  '#ff7f0e',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#7f7f7f',
-  '#bcbd22',
-  '#17becf',
-  '#aec7e8',
-  '#98df8a',
-  '#ffbb78',
-];
-
 /** SVG of loss curves: total, text, image and per-task losses against step (moving average of 10). */
 export function plotCurves(records: LogRecord[], title = 'training loss'): string {
   const steps = records.filter((r) => r.type === 'step');
@@ -122,7 +106,7 @@ export function plotCurves(records: LogRecord[], title = 'training loss'): strin
       const w = pts.slice(Math.max(0, j - 9), j + 1);
       return [p[0], w.reduce((a, q) => a + q[1], 0) / w.length];
     });
-    const color = COLORS[i % COLORS.length];
+    const color = CURVE_COLORS[i % CURVE_COLORS.length];
     const d = sm.map(([x, y]) => `${X(x).toFixed(1)},${Y(y).toFixed(1)}`).join(' ');
     parts.push(`<polyline fill="none" stroke="${color}" stroke-width="${i === 0 ? 2 : 1}" points="${d}"/>`);
     parts.push(`<text x="${W - R + 8}" y="${T + 12 * i + 4}" fill="${color}">${name}</text>`);

@@ -3,16 +3,8 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, resolve, sep } from 'node:path';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.png': 'image/png',
-};
+import { join, resolve, sep } from 'node:path';
+import { contentType } from '../../src/serve/content-types.js';
 
 export interface Served {
   /** http://127.0.0.1:PORT */
@@ -47,7 +39,7 @@ export async function serveStatic(routes: Record<string, string>): Promise<Serve
       return;
     }
     res.writeHead(200, {
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-type': contentType(file),
       'content-length': statSync(file).size,
     });
     createReadStream(file).pipe(res);
