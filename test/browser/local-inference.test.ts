@@ -2,7 +2,7 @@
 // typing a prompt and pressing Generate draws, on the page's canvas, exactly the pixels generateImages
 // gives in Node on the TypeScript kernels for the same prompt and seed; the page asked only for static
 // files (no server model call); and the training curves are plotted with a logarithmic loss axis.
-// Screenshots go to docs/images/studio-local.png and studio-curves.png.
+// Screenshots: studio-local.png and studio-curves.png (into docs/images/ with TESSERA_SCREENSHOTS=1).
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,12 +10,12 @@ import type { Browser, Page } from 'playwright-core';
 import { generateImages } from '../../src/infer/index.js';
 import { defaultModelDir, loadModel, MODEL_FILES } from '../../src/model/index.js';
 import { jsKernels, kernels, packageRoot, useKernels } from '../../src/tensor/index.js';
-import { browserTest } from '../helpers/browser.js';
+import { browserTest, screenshotDir } from '../helpers/browser.js';
 import { type Served, serveStatic } from '../helpers/static-server.js';
 
 const root = packageRoot();
 const bundle = join(root, 'dist', 'web');
-const shots = join(root, 'docs', 'images');
+const shots = screenshotDir();
 const PROMPT = 'a blue square in the bottom right';
 const SEED = 3;
 

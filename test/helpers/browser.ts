@@ -2,9 +2,12 @@
 // downloaded browser, only one installed on the machine (CHROMIUM_PATH, or Debian's chromium). Without
 // one the tests are skipped with the reason, unless TESSERA_REQUIRE_BROWSER=1 (CI), then they fail.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { type Browser, chromium } from 'playwright-core';
+import { packageRoot } from '../../src/tensor/index.js';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
@@ -45,4 +48,11 @@ export function browserTest(name: string, fn: (browser: Browser) => Promise<void
       await browser.close();
     }
   });
+}
+
+/** Where browser tests put screenshots: docs/images/ when TESSERA_SCREENSHOTS=1 (to refresh the committed
+ *  ones), else a temporary folder, so a test run leaves the working tree as it was. */
+export function screenshotDir(): string {
+  if (process.env.TESSERA_SCREENSHOTS === '1') return join(packageRoot(), 'docs', 'images');
+  return mkdtempSync(join(tmpdir(), 'tessera-shots-'));
 }
