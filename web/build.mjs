@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Builds the web studio's in-browser bundle: web/local.ts (the page) and web/worker.ts (the model, on the
-// TypeScript kernels) into dist/web/ with esbuild (esm, browser, minified, with source maps), plus the page
-// itself. The native kernels' loader is replaced by web/shims/native-kernels.ts, and each Node built-in the
+// Builds the web studio's bundles: web/studio.ts (the page tessera serve shows at /), web/local.ts (the
+// in-browser page) and web/worker.ts (the model, on the TypeScript kernels) into dist/web/ with esbuild
+// (esm, browser, minified, with source maps), plus local.html (studio.html is served from web/). The native kernels' loader is replaced by web/shims/native-kernels.ts, and each Node built-in the
 // import graph touches by a module whose functions throw if called (web/shims/node-builtin.mjs); tessera's
 // own modules are marked free of side effects so what the browser path does not use is left out.
 //   node web/build.mjs        (npm run build:web; npm run build runs it after tsc)
@@ -49,7 +49,7 @@ const browserPlugin = {
 };
 
 const result = await esbuild.build({
-  entryPoints: { local: join(web, 'local.ts'), worker: join(web, 'worker.ts') },
+  entryPoints: { local: join(web, 'local.ts'), studio: join(web, 'studio.ts'), worker: join(web, 'worker.ts') },
   outdir: out,
   bundle: true,
   format: 'esm',
