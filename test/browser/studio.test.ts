@@ -2,7 +2,7 @@
 // shipped model, a temp SQLite store, loopback): generate a streamed grid of 4 (partial images seen), rate
 // a variant and pick between two (both stored with the request id), pick a variant into a session, edit
 // twice, undo, branch from the first turn, see the training curves on a log axis, then switch to the
-// in-browser mode and draw with no POST to the server. Screenshots of each state go to docs/images/studio-*.png.
+// in-browser mode and draw with no POST to the server. Screenshots of each state: studio-*.png (into docs/images/ with TESSERA_SCREENSHOTS=1).
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,10 +10,9 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { defaultModelDir } from '../../src/model/index.js';
 import { listen, startServer } from '../../src/serve/server.js';
-import { packageRoot } from '../../src/tensor/index.js';
-import { browserTest } from '../helpers/browser.js';
+import { browserTest, screenshotDir } from '../helpers/browser.js';
 
-const shots = join(packageRoot(), 'docs', 'images');
+const shots = screenshotDir();
 
 interface SessionState {
   id: string;
