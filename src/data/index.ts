@@ -99,6 +99,8 @@ export {
   FACTS,
   type Fact,
 } from './world/facts.js';
+// Prompts: the tolerant reader of text-to-image prompts and edit instructions (docs/prompts.md)
+export { type InstructionParse, parseInstruction } from './world/instruction.js';
 // Perturbations (for verifier tests)
 export {
   addNoise,
@@ -107,6 +109,11 @@ export {
   shift,
   strayPixels,
 } from './world/perturb.js';
+export {
+  type PromptParse,
+  parsePrompt,
+  promptForModel,
+} from './world/prompt.js';
 // The renderer
 export {
   accessoryRect,
