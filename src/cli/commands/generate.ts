@@ -1,10 +1,12 @@
 // `tessera generate "PROMPT" -n 4 -o DIR` (variants decoded as one batch) and `tessera edit IN.png
 // "INSTRUCTION" -o OUT.png`, with the shipped model by default. Square PNGs of another size are
 // box-filtered to the model's size (a note on stderr); anything else is refused with the reason.
+// The prompt goes through the prompt reader (data/world/prompt.ts): its notices go to stderr and, when it
+// parses completely, the model gets the trained phrasing instead (--raw-prompt keeps the user's text).
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { writePng } from '../../data/index.js';
+import { promptForModel, writePng } from '../../data/index.js';
 import { DEFAULT_GUIDANCE, editImage, generateImages } from '../../infer/index.js';
 import { defaultModelDir, loadModel } from '../../model/index.js';
 import { readImageFile } from '../../tokenizers/index.js';
@@ -29,6 +31,7 @@ export function registerGenerate(program: Command): void {
       1,
     )
     .option('--seed <s>', 'seed of the variants', intOption('seed', 0), 0)
+    .option('--raw-prompt', "send the prompt as written, not rewritten into the model's trained phrasing")
     .action(
       (
         prompt: string,
@@ -41,11 +44,13 @@ export function registerGenerate(program: Command): void {
           topK: number;
           topP: number;
           seed: number;
+          rawPrompt?: boolean;
         },
       ) => {
+        const text = o.rawPrompt ? prompt : canonicalPrompt(prompt);
         const { model, tok } = loadModel(o.model ?? defaultModelDir());
         const t0 = performance.now();
-        const imgs = generateImages(model, tok, prompt, {
+        const imgs = generateImages(model, tok, text, {
           n: o.n,
           guidance: o.guidance,
           temperature: o.temperature,
@@ -103,4 +108,12 @@ export function registerGenerate(program: Command): void {
         console.error(`edited in ${(performance.now() - t0).toFixed(0)} ms`);
       },
     );
+}
+
+/** The text the model gets for a user's prompt; notices and a rewrite are said on stderr. */
+function canonicalPrompt(prompt: string): string {
+  const p = promptForModel(prompt);
+  for (const n of p.notices) console.error(`note: ${n}`);
+  if (p.canonicalized) console.error(`prompt sent in the trained phrasing: "${p.text}" (--raw-prompt to keep yours)`);
+  return p.text;
 }
