@@ -14,7 +14,9 @@ import type { FeedbackInput, FeedbackRecord, ImageHash, Store, StoredSession, St
 export interface DrawRequest {
   endpoint: string;
   model: string;
+  /** As the user wrote it (recorded), and as sent to the model (default: the same). */
   prompt: string;
+  sent?: string;
   n: number;
   seed: number;
   temperature: number;
@@ -96,8 +98,14 @@ export class Service {
     };
     const result = await this.host.submit(
       r.image
-        ? { ...common, kind: 'edit', prompt: r.prompt, image: r.image.image.data, imageGuidance: r.imageGuidance ?? 1 }
-        : { ...common, kind: 'generate', prompt: r.prompt, topK: r.topK ?? 0, topP: r.topP ?? 1 },
+        ? {
+            ...common,
+            kind: 'edit',
+            prompt: r.sent ?? r.prompt,
+            image: r.image.image.data,
+            imageGuidance: r.imageGuidance ?? 1,
+          }
+        : { ...common, kind: 'generate', prompt: r.sent ?? r.prompt, topK: r.topK ?? 0, topP: r.topP ?? 1 },
       { onProgress },
     );
     const size = m.imageSize;

@@ -7,6 +7,7 @@
 import type { Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
+import { parseImage, parseInstruction, promptForModel } from '../../data/index.js';
 import { DEFAULT_GUIDANCE } from '../../infer/index.js';
 import { errorBody, errorInfo, formBody, formValues, jsonBody, parseWith, seedSchema } from '../http.js';
 import {
@@ -34,6 +35,8 @@ const common = (maxN: number, maxText: number) => ({
   // accepted for compatibility, with the only values this model has
   quality: z.enum(['auto', 'standard', 'low', 'medium', 'high']).optional(),
   output_format: z.literal('png').optional(),
+  // tessera: send the prompt as written instead of in the trained phrasing
+  raw_prompt: z.boolean().default(false),
 });
 
 function generationSchema(maxN: number, maxText: number) {
@@ -98,12 +101,18 @@ function answer(c: Context, d: Drawn, size: ServedSize, format: 'b64_json' | 'ur
 }
 
 /** Draws with progress as server-sent events: partial images, then one completed event per variant. */
+/** What the answer says about the prompt: as asked, as sent to the model, and the reader's notices. */
+function promptInfo(asked: string, sent: { text: string; canonicalized: boolean; notices: string[] }) {
+  return { asked, sent: sent.text, canonicalized: sent.canonicalized, notices: sent.notices };
+}
+
 function streamed(
   c: Context,
   service: Service,
   req: Parameters<Service['draw']>[0],
   size: ServedSize,
   kind: 'image_generation' | 'image_edit',
+  prompt: ReturnType<typeof promptInfo>,
 ) {
   return streamSSE(c, async (sse) => {
     const created_at = Math.floor(Date.now() / 1000);
@@ -139,6 +148,7 @@ function streamed(
             b64_json: pngAt(img.rgb, size.scale).toString('base64'),
             index,
             request_id: d.requestId,
+            prompt,
             ...meta,
           }),
         });
@@ -174,10 +184,13 @@ export function openaiRoutes(app: Hono, service: Service): void {
     const b = await jsonBody(c, genSchema);
     const m = service.model(b.model);
     const size = parseSize(b.size, m.imageSize);
+    const sent = b.raw_prompt ? { text: b.prompt, canonicalized: false, notices: [] } : promptForModel(b.prompt);
+    const prompt = promptInfo(b.prompt, sent);
     const req = {
       endpoint: 'images.generations',
       model: m.id,
       prompt: b.prompt,
+      sent: sent.text,
       n: b.n,
       seed: b.seed ?? randomSeed(),
       temperature: b.temperature ?? 0.7,
@@ -185,10 +198,10 @@ export function openaiRoutes(app: Hono, service: Service): void {
       topK: b.top_k,
       topP: b.top_p,
       partials: b.stream ? b.partial_images : 0,
-      params: { size: size.size, response_format: b.response_format },
+      params: { size: size.size, response_format: b.response_format, prompt },
     };
-    if (b.stream) return streamed(c, service, req, size, 'image_generation');
-    return answer(c, await service.draw(req), size, b.response_format, m.id);
+    if (b.stream) return streamed(c, service, req, size, 'image_generation', prompt);
+    return answer(c, await service.draw(req), size, b.response_format, m.id, { prompt });
   });
 
   app.post('/v1/images/edits', async (c) => {
@@ -204,10 +217,17 @@ export function openaiRoutes(app: Hono, service: Service): void {
     const size = parseSize(b.size, m.imageSize);
     const image = requireImage(form.files, m.imageSize);
     const mask = form.files.mask ? uploadedMask(form.files.mask, image, m.imageSize) : undefined;
+    const read = b.raw_prompt ? null : parseInstruction(b.prompt, parseImage(image.image));
+    const sent =
+      read?.complete && read.canonical
+        ? { text: read.canonical, canonicalized: read.canonical !== b.prompt.trim(), notices: read.notices }
+        : { text: b.prompt, canonicalized: false, notices: read?.notices ?? [] };
+    const prompt = promptInfo(b.prompt, sent);
     const req = {
       endpoint: 'images.edits',
       model: m.id,
       prompt: b.prompt,
+      sent: sent.text,
       n: b.n,
       seed: b.seed ?? randomSeed(),
       temperature: b.temperature ?? 0,
@@ -216,10 +236,11 @@ export function openaiRoutes(app: Hono, service: Service): void {
       mask,
       imageGuidance: b.image_guidance,
       partials: b.stream ? b.partial_images : 0,
-      params: { size: size.size, response_format: b.response_format, input: image.note },
+      params: { size: size.size, response_format: b.response_format, input: image.note, prompt },
     };
-    if (b.stream) return streamed(c, service, req, size, 'image_edit');
+    if (b.stream) return streamed(c, service, req, size, 'image_edit', prompt);
     return answer(c, await service.draw(req), size, b.response_format, m.id, {
+      prompt,
       input: image.note,
       masked: mask !== undefined,
     });
