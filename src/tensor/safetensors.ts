@@ -71,7 +71,8 @@ export function writeSafetensors(
   writeFileAtomic(path, [head, Buffer.from(json), body]);
 }
 
-/** The CRC32 that `tessera_tensors_crc32` holds: each tensor's raw bytes, tensors sorted by name. */
+/** The CRC32 that `tessera_tensors_crc32` holds: each tensor's raw bytes, tensors sorted by name (JavaScript's
+ * default string order, by UTF-16 code unit; the same as by code point for names without astral characters). */
 export function tensorsCrc32(tensors: ReadonlyMap<string, NamedTensor>): number {
   let crc = 0;
   for (const name of [...tensors.keys()].sort()) {
