@@ -36,11 +36,15 @@ export { type Init, Params } from './params.js';
 export { packageRoot } from './paths.js';
 export { Rng } from './rng.js';
 export {
+  type ChecksumKind,
+  CRC_KEY,
+  FILE_ORDER_CRC_KEY,
   type NamedTensor,
   parseSafetensors,
   readSafetensors,
   readSafetensorsFrom,
   type Safetensors,
+  tensorsCrc32,
   writeFileAtomic,
   writeSafetensors,
 } from './safetensors.js';

@@ -3,6 +3,10 @@
 // raw little-endian data. Readable by the Python `safetensors` package and other tools.
 // Written by hand because the format is ~100 lines and the npm packages for it are unmaintained or
 // read-only; we add atomic writes, strict validation and a CRC32 of the data in __metadata__.
+// The CRC32 (`tessera_tensors_crc32`) covers each tensor's bytes taken in name order, not the data section
+// in file order, so a file re-saved by another tool (same tensors, stored in another order, metadata kept)
+// still verifies. Files from before that (`tessera_crc32`, the data section in file order) are still
+// checked that way; files with neither key (written by other tools) load after the structural checks only.
 // Reading parses bytes (parseSafetensors), so a web browser that fetched a file validates it the same way.
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
@@ -20,7 +24,10 @@ export interface NamedTensor {
 }
 
 const BYTES: Record<DType, number> = { F32: 4, I32: 4, U8: 1 };
-const CRC_KEY = 'tessera_crc32';
+/** Metadata key of the CRC32 over the tensors' bytes in name order (what this build writes). */
+export const CRC_KEY = 'tessera_tensors_crc32';
+/** Metadata key of the older CRC32 over the data section in file order (still verified when read). */
+export const FILE_ORDER_CRC_KEY = 'tessera_crc32';
 const MAX_HEADER = 100 * 1024 * 1024;
 
 function dtypeOf(d: TensorData): DType {
@@ -53,12 +60,26 @@ export function writeSafetensors(
     Buffer.from(d.buffer, d.byteOffset, d.byteLength).copy(body, o);
     o += d.byteLength;
   }
-  header.__metadata__ = { ...metadata, [CRC_KEY]: String(crc32(body)) };
+  const meta: Record<string, string> = { ...metadata };
+  delete meta[FILE_ORDER_CRC_KEY]; // a key copied from an older file would not match the data written now
+  meta[CRC_KEY] = String(tensorsCrc32(tensors));
+  header.__metadata__ = meta;
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - (json.length % 8)) % 8); // align the data section to 8 bytes
   const head = Buffer.alloc(8);
   head.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
   writeFileAtomic(path, [head, Buffer.from(json), body]);
+}
+
+/** The CRC32 that `tessera_tensors_crc32` holds: each tensor's raw bytes, tensors sorted by name (JavaScript's
+ * default string order, by UTF-16 code unit; the same as by code point for names without astral characters). */
+export function tensorsCrc32(tensors: ReadonlyMap<string, NamedTensor>): number {
+  let crc = 0;
+  for (const name of [...tensors.keys()].sort()) {
+    const d = tensors.get(name)!.data;
+    crc = crc32(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), crc);
+  }
+  return crc;
 }
 
 export function writeFileAtomic(path: string, parts: readonly Uint8Array[]): void {
@@ -73,7 +94,15 @@ export function writeFileAtomic(path: string, parts: readonly Uint8Array[]): voi
   renameSync(tmp, path);
 }
 
-export type Safetensors = { tensors: Map<string, NamedTensor>; metadata: Record<string, string> };
+/** How the data of a file read was verified: by name-order CRC, by the older file-order CRC, or not at all
+ * (no tessera checksum in the metadata: a file written by another tool; only the structure was checked). */
+export type ChecksumKind = 'tensors' | 'file-order' | 'none';
+
+export type Safetensors = {
+  tensors: Map<string, NamedTensor>;
+  metadata: Record<string, string>;
+  checksum: ChecksumKind;
+};
 
 /** Read and validate a safetensors file. Any inconsistency throws an error that names the file. */
 export function readSafetensors(path: string): Safetensors {
@@ -117,6 +146,10 @@ export function parseSafetensors(buf: Uint8Array, path: string): Safetensors {
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
   const body = buf.subarray(8 + hlen);
   const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+    fail('__metadata__ is not a JSON object');
+  for (const [k, v] of Object.entries(metadata))
+    if (typeof v !== 'string') fail(`__metadata__.${k} is ${JSON.stringify(v)}, expected a string`);
   const spans: [number, number, string][] = [];
   const tensors = new Map<string, NamedTensor>();
   for (const [name, raw] of Object.entries(header)) {
@@ -148,6 +181,13 @@ export function parseSafetensors(buf: Uint8Array, path: string): Safetensors {
     at = e;
   }
   if (at !== body.length) fail(`data section has ${body.length} bytes, tensors cover ${at}`);
-  if (metadata[CRC_KEY] !== undefined && metadata[CRC_KEY] !== String(crc32(body))) fail('data checksum mismatch');
-  return { tensors, metadata };
+  const check = (key: string, got: number): ChecksumKind => {
+    if (metadata[key] !== String(got))
+      fail(`data checksum mismatch (${key} is ${metadata[key]}, the data gives ${got})`);
+    return key === CRC_KEY ? 'tensors' : 'file-order';
+  };
+  let checksum: ChecksumKind = 'none';
+  if (metadata[CRC_KEY] !== undefined) checksum = check(CRC_KEY, tensorsCrc32(tensors));
+  else if (metadata[FILE_ORDER_CRC_KEY] !== undefined) checksum = check(FILE_ORDER_CRC_KEY, crc32(body));
+  return { tensors, metadata, checksum };
 }

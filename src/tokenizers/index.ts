@@ -62,5 +62,13 @@ export {
   tokenizerToJson,
   VERSION as TEXT_TOKENIZER_VERSION,
 } from './text/format.js';
+export {
+  BYTE_CHARS,
+  type HfAddedToken,
+  loadHfTokenizer,
+  saveHfTokenizer,
+  tokenizerFromHf,
+  tokenizerToHf,
+} from './text/hf.js';
 export { PRETOKENIZER, splitWords } from './text/pretokenize.js';
 export { countWords, type TrainOptions, type TrainStats, trainBpe } from './text/train.js';

@@ -1,12 +1,13 @@
 // `tessera tokenizer` commands: corpus reading (text lines / JSONL) and a train -> encode run in-process.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Command } from 'commander';
 import { readCorpus, registerTokenizer } from '../../src/cli/commands/tokenizer.js';
-import { loadTokenizer } from '../../src/tokenizers/index.js';
+import { defaultModelDir } from '../../src/model/index.js';
+import { loadTokenizer, tokenizerToJson } from '../../src/tokenizers/index.js';
 import { englishLike } from '../tokenizers/corpus.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
@@ -49,5 +50,26 @@ describe('tessera tokenizer', () => {
     assert.ok(logs.some((l) => /^bytes\/token +\d/.test(l)));
     const tok = loadTokenizer(out);
     assert.deepEqual(JSON.parse(logs[logs.length - 1]), tok.encode('Hello <|user|>', { allowSpecial: true }));
+  });
+
+  test('export-hf writes a Hugging Face tokenizer.json and import-hf turns it back into the same tokenizer', async () => {
+    const hf = join(dir, 'hf.json');
+    const back = join(dir, 'back.json');
+    const logs: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => logs.push(a.join(' '));
+    try {
+      const program = new Command().exitOverride();
+      registerTokenizer(program);
+      await program.parseAsync(['tokenizer', 'export-hf', hf, '--model', defaultModelDir()], { from: 'user' });
+      await program.parseAsync(['tokenizer', 'import-hf', hf, back], { from: 'user' });
+    } finally {
+      console.log = log;
+    }
+    const shipped = loadTokenizer(join(defaultModelDir(), 'tokenizer.json'));
+    assert.match(logs[0], new RegExp(`^wrote .*hf\\.json \\(${shipped.vocabSize} ids`));
+    const j = JSON.parse(readFileSync(hf, 'utf8'));
+    assert.equal(j.model.type, 'BPE');
+    assert.deepEqual(tokenizerToJson(loadTokenizer(back)), tokenizerToJson(shipped));
   });
 });

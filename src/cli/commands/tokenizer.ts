@@ -1,8 +1,11 @@
 // `tessera tokenizer train-text` and `tessera tokenizer encode-text`: train a byte-level BPE on text or
 // JSONL files and save it as tessera-bpe JSON; encode a string with a saved tokenizer.
+// `export-hf` / `import-hf`: convert a model's text tokenizer to and from Hugging Face's tokenizer.json.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadTokenizer, saveTokenizer, trainBpe } from '../../tokenizers/index.js';
+import { defaultModelDir } from '../../model/index.js';
+import { loadHfTokenizer, loadTokenizer, saveHfTokenizer, saveTokenizer, trainBpe } from '../../tokenizers/index.js';
 import { intOption } from '../options.js';
 
 /** Reads training strings: one per non-empty line, or the "text" field of each line of a JSONL file. */
@@ -83,5 +86,27 @@ export function registerTokenizer(program: Command): void {
     .action((text: string, opts: { tokenizer: string; allowSpecial?: boolean }) => {
       const tokenizer = loadTokenizer(opts.tokenizer);
       console.log(JSON.stringify(tokenizer.encode(text, { allowSpecial: opts.allowSpecial ?? false })));
+    });
+  cmd
+    .command('export-hf <out>')
+    .description("write a model's text tokenizer as a Hugging Face tokenizer.json (same ids)")
+    .option('--model <dir>', 'model folder holding tokenizer.json (default: the shipped model)')
+    .action((out: string, opts: { model?: string }) => {
+      const tokenizer = loadTokenizer(join(opts.model ?? defaultModelDir(), 'tokenizer.json'));
+      saveHfTokenizer(tokenizer, out);
+      console.log(
+        `wrote ${out} (${tokenizer.vocabSize} ids: ${tokenizer.merges.length} merges, ${tokenizer.specialTokens.size} special)`,
+      );
+    });
+
+  cmd
+    .command('import-hf <in> <out>')
+    .description('convert a Hugging Face tokenizer.json (as export-hf writes it) to tessera-bpe JSON')
+    .action((input: string, out: string) => {
+      const tokenizer = loadHfTokenizer(input);
+      saveTokenizer(tokenizer, out);
+      console.log(
+        `wrote ${out} (${tokenizer.vocabSize} ids: ${tokenizer.merges.length} merges, ${tokenizer.specialTokens.size} special)`,
+      );
     });
 }
