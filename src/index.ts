@@ -9,7 +9,18 @@
 // - eval:       evaluate, the dialogue evaluation
 // - tensor:     the tensor engine (Tensor, ops, AdamW, safetensors, checkpoints, Rng)
 // - serve:      startServer / listen (the HTTP API and studio), openStore
+// - api:        Tessera (fromPretrained, generate, edit, ask, session, info), loadTessera, toPng: the
+//               high-level calls on one loaded model, each delegating to the functions above (docs/api.md)
 
+export {
+  type ImageInput,
+  loadTessera,
+  type SayInput,
+  Tessera,
+  type TesseraInfo,
+  TesseraSession,
+  toPng,
+} from './api.js';
 export type { Shape as SceneShape } from './data/index.js';
 export * from './data/index.js';
 // two names two parts use for different things: the explicit exports decide

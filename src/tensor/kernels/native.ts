@@ -10,7 +10,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { packageRoot } from '../paths.js';
 import { jsKernels } from './js.js';
 import type { Kernels } from './types.js';
@@ -45,11 +45,16 @@ export function readKernelSelection(path = nativeAddonPath()): KernelSelection |
   }
 }
 
+/** How to (re)build the addon: in the repository, or where tessera is an installed dependency. */
+function rebuildCommand(): string {
+  return packageRoot().split(sep).includes('node_modules') ? 'npm rebuild tessera' : 'npm run build:native';
+}
+
 const KNOBS = ['OPENBLAS_CORETYPE', 'TESSERA_GEMM'];
 
 /** Sets the selected knobs the user has not set; returns a description of what was applied. */
 function applySelection(sel: KernelSelection | null): string {
-  if (!sel) return 'no kernel selection (run npm run build:native)';
+  if (!sel) return `no kernel selection (run ${rebuildCommand()})`;
   const applied: string[] = [];
   for (const [k, v] of Object.entries(sel.chosen)) {
     if (!KNOBS.includes(k) || typeof v !== 'string') continue;
@@ -69,7 +74,7 @@ export function loadNativeKernels(): { kernels: Kernels | null; reason: string }
   const path = nativeAddonPath();
   if (addon === null) {
     if (!existsSync(path))
-      return { kernels: null, reason: `native addon not built (${path} missing; run npm run build:native)` };
+      return { kernels: null, reason: `native addon not built (${path} missing; run ${rebuildCommand()})` };
     const applied = applySelection(readKernelSelection(path));
     try {
       addon = createRequire(import.meta.url)(path) as Record<string, unknown>;
