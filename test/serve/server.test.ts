@@ -112,6 +112,26 @@ describe('OpenAI-shaped images', () => {
     assert.equal(rgbOf(big.body).width, 256);
   });
 
+  test('prompts: sent in the trained phrasing when they parse, notices for what the model cannot draw', async () => {
+    const r = await call(
+      '/v1/images/generations',
+      json({ prompt: 'a large red circle at the center on a white background', seed: 2 }),
+    );
+    assert.equal(r.status, 200);
+    assert.equal(r.body.tessera.prompt.sent, PROMPT);
+    assert.equal(r.body.tessera.prompt.canonicalized, true);
+    const want = generateImages(lib.model, lib.tok, PROMPT, { n: 1, seed: 2, temperature: 0.7 });
+    assert.deepEqual(rgbOf(r.body.data[0].b64_json).data, want[0].data);
+    const raw = await call(
+      '/v1/images/generations',
+      json({ prompt: 'a large red circle at the center on a white background', seed: 2, raw_prompt: true }),
+    );
+    assert.equal(raw.body.tessera.prompt.sent, 'a large red circle at the center on a white background');
+    const cat = await call('/v1/images/generations', json({ prompt: 'a photo of a cat on a sofa', seed: 2 }));
+    assert.equal(cat.body.tessera.prompt.canonicalized, false);
+    assert.match(cat.body.tessera.prompt.notices.join(' '), /cat/);
+  });
+
   test('streaming: partial images in order, then one completed event per variant', async () => {
     const res = await server.app.request(
       '/v1/images/generations',
