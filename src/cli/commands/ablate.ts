@@ -95,6 +95,7 @@ export function registerAblate(program: Command): void {
         formatTable(
           ['run', 'generation items', 'understanding items'],
           Object.entries(counts).map(([name, c]) => [name, c.gen, c.und]),
+          { counts: ['generation items', 'understanding items'] },
         ),
       );
       console.log();

@@ -30,6 +30,7 @@ export function registerData(program: Command): void {
           formatTable(
             ['line', 'field', 'problem'],
             r.problems.map((p) => [p.line, p.field ?? '-', p.message]),
+            { counts: ['line'] },
           ),
         );
         process.exitCode = 1;

@@ -15,6 +15,7 @@ export function metricsTable(r: EvalResult): string {
   return formatTable(
     ['metric', 'value', 'n'],
     Object.entries(r.metrics).map(([k, v]) => [k, v, r.counts[k as keyof typeof r.counts]]),
+    { counts: ['n'] },
   );
 }
 

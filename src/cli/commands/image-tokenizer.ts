@@ -46,7 +46,7 @@ export function imageEvalTable(s: SceneEval, e: EmojiEval | null): string {
     formatTable(
       ['set', 'n', 'verifier-exact', 'word exact', 'pixel-exact', 'PSNR dB', 'codes used', 'perplexity'],
       rows,
-      2,
+      { digits: 2, counts: ['n', 'codes used'] },
     ),
     `scene mismatches: ${kinds.join(', ') || 'none'}; codebook ${s.usage.codebookSize} codes`,
   ].join('\n');
