@@ -5,7 +5,9 @@
 // <text> label, in the order loss, text, image, then the per-task losses; x from 50 to 610 px is step
 // 0..xmax, y from 390 px (loss 0) up to 30 px (loss ymax); the axis labels give xmax and ymax. The points
 // are the moving average of 10 that plotCurves drew, at 0.1 px resolution: about 16 steps a px on x, and
-// ymax / 3600 on y, so steps and losses are approximate.
+// ymax / 3600 on y, so steps and losses are approximate. That linear-axis SVG has since been replaced by
+// the log-axis plot drawn from the JSON (scripts/plot-curves.mjs); it is in git history:
+//   git show 2d12df9:docs/images/train-curves.svg > /tmp/old.svg && node scripts/recover-curves.mjs /tmp/old.svg
 //   node scripts/recover-curves.mjs [svg] [out.json]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';

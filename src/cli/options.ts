@@ -1,5 +1,6 @@
 // Parsers for numeric command-line options (commander's coerce functions), one for every command, so a
 // bad value is refused with the same message everywhere.
+import { UPSCALE_FACTORS } from '../data/index.js';
 
 /** An integer option in [min, max]: `.option('--n <n>', '...', intOption('n', 1, 64), 4)`. */
 export function intOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
@@ -34,4 +35,12 @@ export function probabilityOption(name: string): (v: string) => number {
     if (v.trim() === '' || !(p > 0 && p <= 1)) throw new Error(`--${name} must be a number in (0, 1], got ${v}`);
     return p;
   };
+}
+
+/** `--scale K`: a nearest-neighbour upscale factor, one of UPSCALE_FACTORS (1, 2, 4, 8, 16). */
+export function scaleOption(v: string): number {
+  const k = Number(v);
+  if (!(UPSCALE_FACTORS as readonly number[]).includes(k))
+    throw new Error(`--scale must be one of ${UPSCALE_FACTORS.join(', ')}, got ${v}`);
+  return k;
 }

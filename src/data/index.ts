@@ -2,9 +2,8 @@
 // sequence format, emoji images, user manifests, and writing items to disk for people to look at.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writePng } from './png.js';
+import { upscale, writePng } from './png.js';
 import { renderSequence, type TaskItem } from './sequence.js';
-import { upscale } from './world/render.js';
 
 // Emoji images (openly licensed sheets), their index and tasks
 export {
@@ -33,11 +32,12 @@ export {
   type ManifestResult,
   validateManifest,
 } from './manifest/manifest.js';
-// PNG files: the image-input boundary (limits, ImageInputError), writing, resampling
+// PNG files: the image-input boundary (limits, ImageInputError), writing, resampling, nearest upscales
 export {
   checkPng,
   decodePng,
   encodePng,
+  encodePngAt,
   fitOnBackground,
   flatten,
   ImageInputError,
@@ -50,6 +50,8 @@ export {
   readPng,
   readPngRgba,
   resampleArea,
+  UPSCALE_FACTORS,
+  upscale,
   writePng,
 } from './png.js';
 // The sequence format: segments, task items, their canonical rendering
@@ -126,7 +128,6 @@ export {
   renderScene,
   shapeMask,
   signRect,
-  upscale,
 } from './world/render.js';
 // The world's seeded RNG and hash
 export { hash32 } from './world/rng.js';

@@ -229,6 +229,32 @@ export function writePng(path: string, img: RgbImage): void {
   writeFileSync(path, encodePng(img));
 }
 
+/** The integer factors images are upscaled by for viewing and serving (the CLI's --scale, the API's sizes). */
+export const UPSCALE_FACTORS = [1, 2, 4, 8, 16] as const;
+
+/** Nearest-neighbour upscale by a positive integer factor (1 returns the image itself): each pixel a k x k block. */
+export function upscale(img: RgbImage, k: number): RgbImage {
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`upscale: the factor must be a positive integer, got ${k}`);
+  if (k === 1) return img;
+  const w = img.width * k;
+  const data = new Uint8Array(w * img.height * k * 3);
+  for (let y = 0; y < img.height; y++) {
+    // one upscaled row, then copied to the k - 1 rows below it
+    const row = y * k * w * 3;
+    for (let x = 0; x < img.width; x++) {
+      const px = img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3);
+      for (let j = 0; j < k; j++) data.set(px, row + (x * k + j) * 3);
+    }
+    for (let j = 1; j < k; j++) data.copyWithin(row + j * w * 3, row, row + w * 3);
+  }
+  return { width: w, height: img.height * k, data };
+}
+
+/** A PNG of the image upscaled by k (nearest neighbour). */
+export function encodePngAt(img: RgbImage, k: number): Buffer {
+  return encodePng(upscale(img, k));
+}
+
 /**
  * Area-average resampling of an RGBA region (sx, sy, sw, sh) to w x h: each output pixel is the
  * coverage-weighted mean of the source pixels under it (colors weighted by alpha).

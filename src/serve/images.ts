@@ -1,15 +1,16 @@
 // Images at the server's edge: uploads through the image-input boundary (src/data/png.ts: limits, damaged
 // files, PNG bombs) to the model's size, masks (transparent pixels mark the region an edit may change),
 // served sizes (the model draws 64x64; larger square sizes are nearest-neighbour upscales by an integer
-// factor), and the partial images streamed while codes are drawn.
+// factor, the one upscale of src/data/png.ts), and the partial images streamed while codes are drawn.
 import {
   checkPng,
   decodePng,
-  encodePng,
+  encodePngAt,
   flatten,
   ImageInputError,
   type RgbaImage,
   type RgbImage,
+  UPSCALE_FACTORS,
 } from '../data/index.js';
 import { toModelSize } from '../tokenizers/index.js';
 
@@ -126,7 +127,7 @@ export interface ServedSize {
 
 /** The served sizes: the model's size times 1, 2, 4, 8 or 16 (nearest-neighbour upscales). */
 export function servedSizes(native: number): string[] {
-  return [1, 2, 4, 8, 16].map((k) => `${native * k}x${native * k}`);
+  return UPSCALE_FACTORS.map((k) => `${native * k}x${native * k}`);
 }
 
 export function parseSize(size: string | undefined, native: number): ServedSize {
@@ -141,21 +142,9 @@ export function parseSize(size: string | undefined, native: number): ServedSize 
   return { size, scale: Number(m[1]) / native };
 }
 
-/** Nearest-neighbour upscale by an integer factor. */
-export function upscale(img: RgbImage, k: number): RgbImage {
-  if (k === 1) return img;
-  const w = img.width * k;
-  const data = new Uint8Array(w * img.height * k * 3);
-  for (let y = 0; y < img.height * k; y++) {
-    const src = Math.floor(y / k) * img.width;
-    for (let x = 0; x < w; x++)
-      data.set(img.data.subarray((src + Math.floor(x / k)) * 3, (src + Math.floor(x / k)) * 3 + 3), (y * w + x) * 3);
-  }
-  return { width: w, height: img.height * k, data };
-}
-
+/** The served image as PNG bytes: the shared nearest-neighbour upscale (src/data/png.ts) by k. */
 export function pngAt(img: RgbImage, k: number): Buffer {
-  return encodePng(upscale(img, k));
+  return encodePngAt(img, k);
 }
 
 /** A partial image while its codes are drawn: the decoded image with the rows of patches not drawn yet grey. */

@@ -5,13 +5,24 @@
 // - Its config: trainConfig (validated, presets, limits).
 // - Its data: the Mixture of tasks, length-bucketed batches (BucketBatcher), token caches (CacheSource,
 //   writeTaskCache), and how an item becomes a training sequence (trainingSequence, packBatch).
-// - Its record: MetricsLog, plotCurves.
+// - Its record: MetricsLog, plotCurves (and plotSeries, logAxis: the SVG plot on a log loss axis).
 export { type Batch, makeBatch, packBatch, trainingSequence } from './batch.js';
 export { BucketBatcher, type BucketState, meanItemsPerBatch } from './buckets.js';
 export { type CacheCursor, CacheSource, positions2d, type TokenSequence, writeTaskCache } from './cache.js';
 export { TRAIN_LIMITS, TRAIN_PRESETS, type TrainConfig, type TrainPreset, trainConfig } from './config.js';
 export { type LogRecord, MetricsLog, ProgressBar, plotCurves, progressBar } from './log.js';
 export { DEFAULT_MIXTURE, GENERATION_TASKS, Mixture, type MixtureState, UNDERSTANDING_TASKS } from './mixture.js';
+export {
+  type CurveSeries,
+  type LogAxis,
+  type LogTick,
+  linearTicks,
+  logAxis,
+  movingAverage,
+  PLOT_FRAME,
+  plotSeries,
+  tickLabel,
+} from './plot.js';
 export { CHECKPOINT_DIR, type Metrics, RunFolderError, type RunOptions, type RunResult, runTraining } from './run.js';
 export { buildTokenizers } from './tokenizers.js';
 export { type StepResult, TRAIN_CONFIG_FILE, Trainer } from './trainer.js';

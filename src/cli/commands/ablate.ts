@@ -19,6 +19,7 @@ import {
   UNDERSTANDING_TASKS,
 } from '../../train/index.js';
 import { intOption } from '../options.js';
+import { formatTable } from '../table.js';
 import { parseSets } from './train.js';
 
 /** The preset mixture's weights of these tasks. */
@@ -88,21 +89,21 @@ export function registerAblate(program: Command): void {
         results[name] = evaluate(trainer.model, trainer.tok, items).metrics;
         counts[name] = seen(trainer);
       }
-      const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
       const d = (a: number | null, b: number | null) =>
         a === null || b === null ? 'n/a' : (a - b >= 0 ? '+' : '') + (a - b).toFixed(3);
-      for (const [name, c] of Object.entries(counts))
-        console.log(`${name.padEnd(9)} trained on ${c.gen} generation and ${c.und} understanding items`);
       console.log(
-        [
-          'metric'.padEnd(24),
-          ...['joint', 'gen-only', 'und-only', 'joint-gen', 'joint-und'].map((s) => s.padEnd(12)),
-        ].join(' '),
+        formatTable(
+          ['run', 'generation items', 'understanding items'],
+          Object.entries(counts).map(([name, c]) => [name, c.gen, c.und]),
+          { counts: ['generation items', 'understanding items'] },
+        ),
       );
-      for (const k of METRIC_KEYS) {
+      console.log();
+      const rows = METRIC_KEYS.map((k) => {
         const [j, g, u] = ['joint', 'gen-only', 'und-only'].map((n) => results[n][k]);
-        console.log([k.padEnd(24), f(j), f(g), f(u), d(j, g), d(j, u)].map((s) => s.padEnd(12)).join(' '));
-      }
+        return [k, j, g, u, d(j, g), d(j, u)];
+      });
+      console.log(formatTable(['metric', 'joint', 'gen-only', 'und-only', 'joint-gen', 'joint-und'], rows));
       console.log(JSON.stringify({ counts, results }));
     });
 }

@@ -1,7 +1,9 @@
-// `tessera data emoji|check`: write a sample of emoji items; validate a user's JSONL manifest.
+// `tessera data emoji|check`: write a sample of emoji items; validate a user's JSONL manifest (its problems
+// as a table: line, field, problem).
 import type { Command } from 'commander';
-import { emojiItems, formatProblems, loadManifest, writeItem } from '../../data/index.js';
+import { emojiItems, loadManifest, writeItem } from '../../data/index.js';
 import { intOption } from '../options.js';
+import { formatTable } from '../table.js';
 
 export function registerData(program: Command): void {
   const data = program.command('data').description('real images: emoji sets and user manifests');
@@ -22,7 +24,15 @@ export function registerData(program: Command): void {
     .action((path: string) => {
       const r = loadManifest(path);
       if (!r.ok) {
-        console.error(formatProblems(path, r.problems));
+        const n = r.problems.length;
+        console.error(`${path}: ${n} problem${n === 1 ? '' : 's'}`);
+        console.error(
+          formatTable(
+            ['line', 'field', 'problem'],
+            r.problems.map((p) => [p.line, p.field ?? '-', p.message]),
+            { counts: ['line'] },
+          ),
+        );
         process.exitCode = 1;
         return;
       }

@@ -1,10 +1,13 @@
 // `tessera demo`: the README's main job. Loads the shipped model (models/tessera-default) — or, when it is
 // missing, trains a small one for a minute — then draws 4 variants for two prompts, performs an edit and a
 // 3-turn edit session, writes the images to demo-out/, and has the verifier (never the model) judge each.
-import { existsSync, mkdirSync } from 'node:fs';
+// Its four images have fixed names; as everywhere in the CLI (../output.ts), files that already exist are
+// refused before anything runs unless --force is given.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
+  encodePng,
   makeWorldItem,
   preservation,
   type RgbImage,
@@ -13,13 +16,16 @@ import {
   sampleScene,
   upscale,
   verifyImage,
-  writePng,
 } from '../../data/index.js';
 import { editImage, generateImages, Session } from '../../infer/index.js';
 import { defaultModelDir, loadModel } from '../../model/index.js';
 import { kernels, Rng } from '../../tensor/index.js';
 import { defaultImageTokenizerDir, sampleScenes, Vqvae } from '../../tokenizers/index.js';
 import { Trainer, trainConfig } from '../../train/index.js';
+import { checkWritable, writeOutput } from '../output.js';
+
+/** The demo's images, in its --out folder. */
+const DEMO_FILES = ['t2i-0.png', 't2i-1.png', 'edit.png', 'session.png'];
 
 /** Images side by side (same size), with a 2 px gray gap, scaled up for viewing. */
 function strip(images: readonly RgbImage[], scale = 4): RgbImage {
@@ -59,9 +65,11 @@ export function registerDemo(program: Command): void {
     .option('--out <dir>', 'where the images go', 'demo-out')
     .option('--seed <n>', 'seed of the prompts and the variants', '1')
     .option('--train-seconds <s>', 'training time when no model is found', '60')
-    .action((o: { model: string; out: string; seed: string; trainSeconds: string }) => {
+    .option('--force', 'replace the images of an earlier demo in --out')
+    .action((o: { model: string; out: string; seed: string; trainSeconds: string; force?: boolean }) => {
       const seed = Number(o.seed);
-      mkdirSync(o.out, { recursive: true });
+      for (const f of DEMO_FILES) checkWritable(join(o.out, f), o.force);
+      const writePng = (path: string, img: RgbImage) => writeOutput(path, encodePng(img), o.force);
       const info = kernels().info();
       console.log(`backend: ${info.backend} (${info.blas}, ${info.threads} threads)`);
 

@@ -7,6 +7,7 @@ import { backendReason, kernels } from '../../tensor/kernels/index.js';
 import { nativePeakGflops, readKernelSelection } from '../../tensor/kernels/native.js';
 import type { Kernels } from '../../tensor/kernels/types.js';
 import { packageRoot } from '../../tensor/paths.js';
+import { formatTable } from '../table.js';
 
 /** GFLOPS of the active gemm at the reference size (2048 x 768 x 256, the GPT bench's QKV product). */
 function gemmGflops(k: Kernels, M = 2048, N = 768, K = 256): number {
@@ -64,11 +65,19 @@ export function registerDoctor(program: Command): void {
         console.log(JSON.stringify({ ...report, tried: sel?.tried ?? [] }));
         return;
       }
-      for (const [key, v] of Object.entries(report)) console.log(`${key.padEnd(10)} ${v}`);
-      if (sel)
-        for (const t of sel.tried)
-          console.log(
-            `  tried ${t.label.padEnd(26)} ${t.ok ? `${t.gflops?.toFixed(1)} GFLOPS` : `failed: ${t.error ?? 'wrong results'}`}`,
-          );
+      console.log(
+        formatTable(
+          ['setting', 'value'],
+          Object.entries(report).map(([key, v]) => [key, String(v)]),
+        ),
+      );
+      if (sel) {
+        console.log();
+        const tried = sel.tried.map((t) => [
+          t.label,
+          t.ok ? `${t.gflops?.toFixed(1)} GFLOPS` : `failed: ${t.error ?? 'wrong results'}`,
+        ]);
+        console.log(formatTable(['kernels tried', 'result'], tried));
+      }
     });
 }

@@ -1,4 +1,5 @@
-// `tessera eval`: held-out items judged by the verifier; with --json the last line is one JSON object.
+// `tessera eval`: held-out items judged by the verifier, printed as a table (metric, value, items); with
+// --json the last line is one JSON object. `tessera eval-dialogue`: the closed-loop metrics, the same way.
 import type { Command } from 'commander';
 import type { TaskKind } from '../../data/index.js';
 import { evaluationItems } from '../../data/index.js';
@@ -7,12 +8,15 @@ import { DEFAULT_GUIDANCE } from '../../infer/index.js';
 import { defaultModelDir, loadModel } from '../../model/index.js';
 import { DEFAULT_MIXTURE } from '../../train/index.js';
 import { intOption, nonNegativeOption, splitOption } from '../options.js';
+import { formatTable } from '../table.js';
 
-export function printMetrics(r: EvalResult): void {
-  for (const [k, v] of Object.entries(r.metrics))
-    console.log(
-      `${k.padEnd(24)} ${v === null ? '   n/a' : v.toFixed(3).padStart(6)}  (n=${r.counts[k as keyof typeof r.counts]})`,
-    );
+/** The metrics as a table: metric, value (n/a when no item measured it), items measured. */
+export function metricsTable(r: EvalResult): string {
+  return formatTable(
+    ['metric', 'value', 'n'],
+    Object.entries(r.metrics).map(([k, v]) => [k, v, r.counts[k as keyof typeof r.counts]]),
+    { counts: ['n'] },
+  );
 }
 
 export function registerEval(program: Command): void {
@@ -38,7 +42,7 @@ export function registerEval(program: Command): void {
       const { model, tok } = loadModel(o.checkpoint);
       const items = evaluationItems(Object.keys(DEFAULT_MIXTURE) as TaskKind[], o.n, 1000, o.split);
       const r = evaluate(model, tok, items, { guidance: o.guidance });
-      printMetrics(r);
+      console.log(metricsTable(r));
       if (o.json) console.log(JSON.stringify(r.metrics));
     });
 }
@@ -67,8 +71,7 @@ export function registerEvalDialogue(program: Command): void {
         onItem: (what, i) => process.stderr.isTTY && process.stderr.write(`\r${what} ${i + 1}/${o.n}\x1b[K`),
       });
       if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-      for (const [k, v] of Object.entries(m))
-        console.log(`${k.padEnd(28)} ${v === null ? '   n/a' : v.toFixed(3).padStart(6)}`);
+      console.log(formatTable(['metric', 'value'], Object.entries(m)));
       console.error(
         `${o.n} chains of ${o.turns} turns, ${o.n} compound and ${o.n} imagine items in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );

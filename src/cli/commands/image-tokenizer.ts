@@ -1,35 +1,64 @@
 // The image tokenizer on the command line: `tessera tokenizer train-image | eval-image` (in the existing
-// `tokenizer` group), and top-level `tessera encode IMAGE.png` / `tessera decode CODES.json -o OUT.png`.
-// The default tokenizer is the one shipped in models/image-tokenizer/.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// `tokenizer` group), and top-level `tessera encode IMAGE.png` / `tessera decode CODES.json [-o OUT.png]`.
+// The default tokenizer is the one shipped in models/image-tokenizer/. Outputs follow the CLI's one rule
+// (../output.ts): decode writes out/decode-N.png when no -o is given; a named file that exists (-o, --grid)
+// is refused unless --force.
 import type { Command } from 'commander';
-import { encodePng, writePng } from '../../data/index.js';
+import { encodePng, encodePngAt } from '../../data/index.js';
 import { kernels } from '../../tensor/index.js';
 import {
   codesToJson,
   DEFAULT_TRAIN_IMAGE,
   defaultImageTokenizerDir,
+  type EmojiEval,
   evalEmoji,
   evalScenes,
-  formatEval,
   makeVqvaeConfig,
   pairGrid,
   readCodesFile,
   readImageFile,
+  type SceneEval,
   trainVqvae,
   Vqvae,
 } from '../../tokenizers/index.js';
-import { intOption } from '../options.js';
+import { intOption, scaleOption } from '../options.js';
+import { checkWritable, DEFAULT_OUT_DIR, numberedPaths, writeOutput } from '../output.js';
+import { formatTable } from '../table.js';
+
+/** The evaluation as a table, one row per image set (scene-only columns n/a for emoji), then the mismatches. */
+export function imageEvalTable(s: SceneEval, e: EmojiEval | null): string {
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const rows = [
+    [
+      'held-out scenes',
+      s.n,
+      pct(s.exact),
+      pct(s.wordExact),
+      pct(s.pixelExact),
+      s.psnr,
+      s.usage.used,
+      s.usage.perplexity,
+    ],
+  ];
+  if (e) rows.push(['held-out emoji', e.n, 'n/a', 'n/a', 'n/a', e.psnr, e.usage.used, e.usage.perplexity]);
+  const kinds = Object.entries(s.mismatches).map(([k, v]) => `${k} ${v}`);
+  return [
+    formatTable(
+      ['set', 'n', 'verifier-exact', 'word exact', 'pixel-exact', 'PSNR dB', 'codes used', 'perplexity'],
+      rows,
+      { digits: 2, counts: ['n', 'codes used'] },
+    ),
+    `scene mismatches: ${kinds.join(', ') || 'none'}; codebook ${s.usage.codebookSize} codes`,
+  ].join('\n');
+}
 
 /** Evaluates and prints; writes the emoji grid when asked. */
-function evaluate(model: Vqvae, n: number, nEmoji: number, grid?: string): void {
+function evaluate(model: Vqvae, n: number, nEmoji: number, grid?: string, force = false): void {
   const s = evalScenes(model, n);
   const e = nEmoji > 0 ? evalEmoji(model, nEmoji) : null;
-  console.log(formatEval(s, e));
+  console.log(imageEvalTable(s, e));
   if (e && grid) {
-    mkdirSync(dirname(grid), { recursive: true });
-    writePng(grid, pairGrid(e.originals.slice(0, 16), e.recons.slice(0, 16), model.imageSize));
+    writeOutput(grid, encodePng(pairGrid(e.originals.slice(0, 16), e.recons.slice(0, 16), model.imageSize)), force);
     console.log(`wrote ${grid} (original | reconstruction)`);
   }
 }
@@ -86,11 +115,13 @@ export function registerImageTokenizer(program: Command): void {
     .option('--n <n>', 'held-out scenes', intOption('n', 1), 1000)
     .option('--emoji <n>', 'held-out emoji', intOption('emoji', 0), 200)
     .option('--grid <png>', 'write originals beside reconstructions of 16 emoji')
-    .action((o: { tokenizer: string; n: number; emoji: number; grid?: string }) => {
+    .option('--force', 'replace the --grid file if it exists')
+    .action((o: { tokenizer: string; n: number; emoji: number; grid?: string; force?: boolean }) => {
+      if (o.grid) checkWritable(o.grid, o.force);
       const t0 = performance.now();
       const model = Vqvae.load(o.tokenizer);
       console.log(`loaded ${o.tokenizer} in ${(performance.now() - t0).toFixed(0)} ms`);
-      evaluate(model, o.n, o.emoji, o.grid);
+      evaluate(model, o.n, o.emoji, o.grid, o.force);
     });
 
   program
@@ -108,14 +139,17 @@ export function registerImageTokenizer(program: Command): void {
   program
     .command('decode <codes>')
     .description('decode a JSON grid of image codes (as printed by encode) to a PNG')
-    .requiredOption('-o, --out <png>', 'output PNG')
+    .option('-o, --out <png>', `output PNG (default: ${DEFAULT_OUT_DIR}/decode-N.png, numbered after the files there)`)
+    .option('--force', 'replace the -o file if it exists')
+    .option('--scale <k>', 'write the image upscaled k times, nearest neighbour (1, 2, 4, 8, 16)', scaleOption, 1)
     .option('--tokenizer <dir>', 'tokenizer directory', defaultImageTokenizerDir())
-    .action((codesPath: string, o: { out: string; tokenizer: string }) => {
+    .action((codesPath: string, o: { out?: string; force?: boolean; scale: number; tokenizer: string }) => {
       const model = Vqvae.load(o.tokenizer);
       const codes = readCodesFile(codesPath, model.grid, model.codebookSize);
       const [pixels] = model.decode([codes]);
-      mkdirSync(dirname(join(o.out)), { recursive: true });
-      writeFileSync(o.out, encodePng({ width: model.imageSize, height: model.imageSize, data: pixels }));
-      console.log(`wrote ${o.out}`);
+      const out = o.out ?? numberedPaths(DEFAULT_OUT_DIR, 'decode', 1)[0];
+      const img = { width: model.imageSize, height: model.imageSize, data: pixels };
+      writeOutput(out, encodePngAt(img, o.scale), o.force);
+      console.log(`wrote ${out}`);
     });
 }

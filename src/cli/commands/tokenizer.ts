@@ -7,6 +7,8 @@ import type { Command } from 'commander';
 import { defaultModelDir } from '../../model/index.js';
 import { loadHfTokenizer, loadTokenizer, saveHfTokenizer, saveTokenizer, trainBpe } from '../../tokenizers/index.js';
 import { intOption } from '../options.js';
+import { checkWritable } from '../output.js';
+import { formatTable } from '../table.js';
 
 /** Reads training strings: one per non-empty line, or the "text" field of each line of a JSONL file. */
 export function readCorpus(files: string[]): string[] {
@@ -44,39 +46,52 @@ export function registerTokenizer(program: Command): void {
     .description('train a byte-level BPE on text lines or JSONL ({"text": ...}) and save it as JSON')
     .requiredOption('--input <files...>', 'text or JSONL files')
     .requiredOption('--vocab <n>', 'vocabulary size incl. 256 bytes and special tokens', intOption('vocab', 1))
-    .requiredOption('--out <file>', 'where to write tokenizer.json')
+    .requiredOption('--out <file>', 'where to write tokenizer.json (an existing file is refused unless --force)')
+    .option('--force', 'replace the --out file if it exists')
     .option('--special <tokens...>', 'extra special tokens after the default ones')
     .option('--min-frequency <n>', 'stop when the best pair is rarer than this', intOption('min-frequency', 1), 2)
-    .action((opts: { input: string[]; vocab: number; out: string; special?: string[]; minFrequency: number }) => {
-      const corpus = readCorpus(opts.input);
-      const { tokenizer, stats } = trainBpe(corpus, {
-        vocabSize: opts.vocab,
-        extraSpecialTokens: opts.special ?? [],
-        minFrequency: opts.minFrequency,
-      });
-      saveTokenizer(tokenizer, opts.out);
-      const enc = new TextEncoder();
-      let bytes = 0;
-      let tokens = 0;
-      const t0 = performance.now();
-      for (const s of corpus) {
-        bytes += enc.encode(s).length;
-        tokens += tokenizer.encode(s).length;
-      }
-      const encodeSeconds = (performance.now() - t0) / 1000;
-      console.log(
-        `input         ${corpus.length} strings, ${(bytes / 1e6).toFixed(2)} MB, ${stats.uniqueWords} unique words`,
-      );
-      console.log(
-        `vocab size    ${tokenizer.vocabSize}${stats.stoppedEarly ? ` (stopped early: no pair occurs ${opts.minFrequency}+ times)` : ''}`,
-      );
-      console.log(`merges        ${stats.merges}`);
-      console.log(`special       ${tokenizer.specialTokens.size}`);
-      console.log(`train time    ${stats.seconds.toFixed(2)} s`);
-      console.log(`bytes/token   ${(bytes / Math.max(tokens, 1)).toFixed(3)} on the input (${tokens} tokens)`);
-      console.log(`encode speed  ${(bytes / 1e6 / Math.max(encodeSeconds, 1e-9)).toFixed(1)} MB/s`);
-      console.log(`wrote         ${opts.out}`);
-    });
+    .action(
+      (opts: {
+        input: string[];
+        vocab: number;
+        out: string;
+        special?: string[];
+        minFrequency: number;
+        force?: boolean;
+      }) => {
+        checkWritable(opts.out, opts.force);
+        const corpus = readCorpus(opts.input);
+        const { tokenizer, stats } = trainBpe(corpus, {
+          vocabSize: opts.vocab,
+          extraSpecialTokens: opts.special ?? [],
+          minFrequency: opts.minFrequency,
+        });
+        saveTokenizer(tokenizer, opts.out);
+        const enc = new TextEncoder();
+        let bytes = 0;
+        let tokens = 0;
+        const t0 = performance.now();
+        for (const s of corpus) {
+          bytes += enc.encode(s).length;
+          tokens += tokenizer.encode(s).length;
+        }
+        const encodeSeconds = (performance.now() - t0) / 1000;
+        const rows: [string, string][] = [
+          ['input', `${corpus.length} strings, ${(bytes / 1e6).toFixed(2)} MB, ${stats.uniqueWords} unique words`],
+          [
+            'vocab size',
+            `${tokenizer.vocabSize}${stats.stoppedEarly ? ` (stopped early: no pair occurs ${opts.minFrequency}+ times)` : ''}`,
+          ],
+          ['merges', `${stats.merges}`],
+          ['special', `${tokenizer.specialTokens.size}`],
+          ['train time', `${stats.seconds.toFixed(2)} s`],
+          ['bytes/token', `${(bytes / Math.max(tokens, 1)).toFixed(3)} on the input (${tokens} tokens)`],
+          ['encode speed', `${(bytes / 1e6 / Math.max(encodeSeconds, 1e-9)).toFixed(1)} MB/s`],
+          ['wrote', opts.out],
+        ];
+        for (const line of formatTable(['stat', 'value'], rows).split('\n')) console.log(line);
+      },
+    );
 
   cmd
     .command('encode-text <text>')

@@ -136,15 +136,4 @@ export function renderScene(scene: Scene): RgbImage {
   return img;
 }
 
-/** Nearest-neighbour upscale, for viewing. */
-export function upscale(img: RgbImage, k: number): RgbImage {
-  const out = blankImage(img.width * k, img.height * k);
-  for (let y = 0; y < out.height; y++)
-    for (let x = 0; x < out.width; x++) {
-      const src = (Math.floor(y / k) * img.width + Math.floor(x / k)) * 3;
-      out.data.set(img.data.subarray(src, src + 3), (y * out.width + x) * 3);
-    }
-  return out;
-}
-
 export { characterArt };
