@@ -209,7 +209,14 @@ export {
   type WorldTask,
 } from './world/tasks.js';
 // Reading images back into scenes
-export { parseImage, toWorldSize, VERIFY_THRESHOLDS } from './world/verify.js';
+export {
+  type ObjectFit,
+  parseImage,
+  parseImageFits,
+  toWorldSize,
+  VERIFY_THRESHOLDS,
+  wellFormed,
+} from './world/verify.js';
 
 /**
  * Writes an item as DIR/<id>/: item.json (segments, checks, scenes, image file names), sequence.txt
