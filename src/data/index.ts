@@ -22,7 +22,7 @@ export {
   SKIN_TONES,
 } from './emoji/emoji.js';
 // Evaluation items (held-out or fresh training combinations)
-export { evaluationItems } from './evaluation.js';
+export { evaluationItems, factorItems } from './evaluation.js';
 // A user's own images: JSONL manifests, validated line by line
 export {
   formatProblems,
