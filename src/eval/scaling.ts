@@ -95,7 +95,14 @@ export function formatScalingTable(points: readonly ScalingPoint[]): string {
     ]);
   }
   const w = head.map((_, c) => Math.max(...lines.map((l) => l[c].length)));
-  return lines.map((l) => l.map((c, i) => c.padEnd(w[i])).join('  ')).join('\n');
+  return lines
+    .map((l) =>
+      l
+        .map((c, i) => c.padEnd(w[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
@@ -113,8 +120,9 @@ export function scalingSvg(points: readonly ScalingPoint[]): string {
   const W = cols * pw;
   const H = rows * ph + 40;
   const xs = points.map(ax.x).filter((x) => x > 0);
-  const lx0 = Math.log10(Math.min(...xs, 1));
-  const lx1 = Math.max(lx0 + 1, Math.log10(Math.max(...xs, 10)));
+  // whole decades around the data
+  const lx0 = Math.floor(Math.log10(Math.min(...xs, 10 ** 9)));
+  const lx1 = Math.max(lx0 + 1, Math.ceil(Math.log10(Math.max(...xs, 1))));
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="10">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
