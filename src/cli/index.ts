@@ -9,7 +9,7 @@ import { registerChat } from './commands/chat.js';
 import { registerData } from './commands/data.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
-import { registerEval, registerEvalDialogue } from './commands/eval.js';
+import { registerEval, registerEvalDialogue, registerEvalScaling } from './commands/eval.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImageTokenizer } from './commands/image-tokenizer.js';
 import { registerServe } from './commands/serve.js';
@@ -40,6 +40,7 @@ registerData(program);
 registerTrain(program);
 registerEval(program);
 registerEvalDialogue(program);
+registerEvalScaling(program);
 registerServe(program);
 registerAblate(program);
 

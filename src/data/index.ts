@@ -21,7 +21,7 @@ export {
   SKIN_TONES,
 } from './emoji/emoji.js';
 // Evaluation items (held-out or fresh training combinations)
-export { evaluationItems } from './evaluation.js';
+export { evaluationItems, factorItems } from './evaluation.js';
 // A user's own images: JSONL manifests, validated line by line
 export {
   formatProblems,
@@ -217,7 +217,14 @@ export {
   type WorldTask,
 } from './world/tasks.js';
 // Reading images back into scenes
-export { parseImage, toWorldSize, VERIFY_THRESHOLDS } from './world/verify.js';
+export {
+  type ObjectFit,
+  parseImage,
+  parseImageFits,
+  toWorldSize,
+  VERIFY_THRESHOLDS,
+  wellFormed,
+} from './world/verify.js';
 
 /**
  * Writes an item as DIR/<id>/: item.json (segments, checks, scenes, image file names), sequence.txt

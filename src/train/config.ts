@@ -30,6 +30,9 @@ export interface TrainConfig {
   evalN: number;
   /** Write the checkpoint every this many steps (and at the end). */
   ckptEvery: number;
+  /** > 0: also keep a copy of the checkpoint every this many steps, OUT/checkpoints/step-<N> (and one at the
+   *  end), for a scaling table along the run (`tessera eval-scaling`). 0: only the latest. */
+  keepEvery: number;
   /** Probability of replacing the text condition of image-producing items by an empty prompt, so that
    *  guidance has an unconditional model (moved here from the model config: only training reads it). */
   condDropout: number;
@@ -52,6 +55,7 @@ const base: TrainConfig = {
   evalEvery: 500,
   evalN: 6,
   ckptEvery: 200,
+  keepEvery: 0,
   condDropout: 0.1,
   mixture: { ...DEFAULT_MIXTURE },
 };
@@ -67,6 +71,7 @@ export const TRAIN_LIMITS = Object.freeze({
   evalEvery: 100_000_000,
   evalN: 10_000,
   ckptEvery: 100_000_000,
+  keepEvery: 100_000_000,
   seed: 2 ** 31 - 1,
   textVocab: 65_536,
   imageCodes: 65_536,

@@ -1,5 +1,6 @@
 // A training run: fresh or resumed, steps or a time budget; the metrics log, periodic held-out evaluation,
-// atomic checkpoints (OUT/checkpoint) and the plot (OUT/curves.svg). Used by `tessera train` and `ablate`.
+// atomic checkpoints (OUT/checkpoint; with config.keepEvery also copies OUT/checkpoints/step-<N>) and the
+// plot (OUT/curves.svg). Used by `tessera train` and `ablate`.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockFolder, removeStaleCheckpointTemps } from '../tensor/index.js';
@@ -42,6 +43,9 @@ export interface RunResult {
 }
 
 export const CHECKPOINT_DIR = 'checkpoint';
+/** Kept copies along a run (config.keepEvery): OUT/checkpoints/step-<N>. */
+export const KEPT_DIR = 'checkpoints';
+export const keptCheckpoint = (out: string, step: number) => join(out, KEPT_DIR, `step-${step}`);
 
 /** A run folder that cannot be used as asked: which folder, why, and what to do. */
 export class RunFolderError extends Error {
@@ -144,9 +148,12 @@ function train(o: RunOptions): RunResult {
     }
     if (c.evalEvery > 0 && trainer.step % c.evalEvery === 0 && trainer.step < trainer.plannedSteps) doEval();
     if (c.ckptEvery > 0 && trainer.step % c.ckptEvery === 0) trainer.save(ckpt);
+    if (c.keepEvery > 0 && trainer.step % c.keepEvery === 0) trainer.save(keptCheckpoint(o.out, trainer.step));
   }
   bar?.done();
   trainer.save(ckpt);
+  if (c.keepEvery > 0 && !existsSync(keptCheckpoint(o.out, trainer.step)))
+    trainer.save(keptCheckpoint(o.out, trainer.step));
   if (c.evalN > 0 && !o.quiet) finalMetrics = doEval();
   writeFileSync(join(o.out, 'curves.svg'), plotCurves(log.read()));
   return { trainer, losses, finalMetrics };

@@ -24,6 +24,8 @@ export interface StepResult {
   taskLoss: Partial<Record<TaskKind, number>>;
   lr: number;
   gradNorm: number;
+  /** Items (sequences, padding rows not counted) in this step's batch: summed, the items a run has seen. */
+  items: number;
 }
 
 /** state.json: the trainer's own state, and its batch source's (cache cursor or bucket pool). */
@@ -156,6 +158,7 @@ export class Trainer {
     }
     const split = { textLoss: part((i) => b.textRows[i]), imageLoss: part((i) => b.imageRows[i]), taskLoss };
     this.step++;
-    return { step: this.step, lr, ...r, ...split };
+    const items = b.tasks.filter((t) => t !== null).length;
+    return { step: this.step, lr, ...r, ...split, items };
   }
 }

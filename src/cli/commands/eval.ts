@@ -1,30 +1,49 @@
-// `tessera eval`: held-out items judged by the verifier, printed as a table (metric, value, items); with
-// --json the last line is one JSON object. `tessera eval-dialogue`: the closed-loop metrics, the same way.
+// `tessera eval`: held-out items judged by the verifier, every metric with its n and 95% interval, the
+// metrics split by held-out factor and per attribute; with --json the last line is one JSON object of the
+// same fields. `tessera eval-scaling RUN...`: the same evaluation on every checkpoint kept along runs.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import type { TaskKind } from '../../data/index.js';
-import { evaluationItems } from '../../data/index.js';
-import { type EvalResult, evaluate, evaluateDialogue } from '../../eval/index.js';
+import {
+  DEFAULT_EVAL_N,
+  type EvalResult,
+  evaluateDialogue,
+  evaluateHeldout,
+  findCheckpoints,
+  formatMetricTable,
+  formatScalingTable,
+  metricRows,
+  type ScalingPoint,
+  scalingSvg,
+} from '../../eval/index.js';
 import { DEFAULT_GUIDANCE } from '../../infer/index.js';
 import { defaultModelDir, loadModel } from '../../model/index.js';
 import { DEFAULT_MIXTURE } from '../../train/index.js';
 import { intOption, nonNegativeOption, splitOption } from '../options.js';
-import { formatTable } from '../table.js';
 
-/** The metrics as a table: metric, value (n/a when no item measured it), items measured. */
-export function metricsTable(r: EvalResult): string {
-  return formatTable(
-    ['metric', 'value', 'n'],
-    Object.entries(r.metrics).map(([k, v]) => [k, v, r.counts[k as keyof typeof r.counts]]),
-    { counts: ['n'] },
-  );
+export function printMetrics(r: EvalResult): void {
+  console.log(formatMetricTable(r));
 }
 
-export function registerEval(program: Command): void {
-  program
-    .command('eval')
-    .description('evaluate a checkpoint on held-out items, judged by the verifier')
-    .option('--checkpoint <dir>', 'checkpoint directory (default: the shipped model)', defaultModelDir())
-    .option('--n <n>', 'items per task kind', intOption('n', 1), 20)
+interface EvalFlags {
+  n: number;
+  factorN?: number;
+  split: 'heldout' | 'train';
+  guidance: number;
+  lenient?: boolean;
+  json?: boolean;
+}
+
+/** The options `eval` and `eval-scaling` share. */
+function evalOptions(c: Command): Command {
+  return c
+    .option('--n <n>', 'items per task kind', intOption('n', 1), DEFAULT_EVAL_N)
+    .option(
+      '--factor-n <n>',
+      'held-out split: items per held-out factor (default: --n; 0: none)',
+      intOption('factor-n', 0),
+    )
     .option(
       '--split <split>',
       'heldout (combinations never trained on) or train (fresh items of trained ones)',
@@ -37,14 +56,71 @@ export function registerEval(program: Command): void {
       nonNegativeOption('guidance'),
       DEFAULT_GUIDANCE,
     )
-    .option('--json', 'print one JSON object of all metrics as the last line')
-    .action((o: { checkpoint: string; n: number; split: 'heldout' | 'train'; guidance: number; json?: boolean }) => {
-      const { model, tok } = loadModel(o.checkpoint);
-      const items = evaluationItems(Object.keys(DEFAULT_MIXTURE) as TaskKind[], o.n, 1000, o.split);
-      const r = evaluate(model, tok, items, { guidance: o.guidance });
-      console.log(metricsTable(r));
-      if (o.json) console.log(JSON.stringify(r.metrics));
-    });
+    .option('--lenient', 'also judge the same outputs with the lenient verifier (malformed shapes accepted): a column')
+    .option('--json', 'print one JSON object of all metrics (value, n, lo, hi, interval) as the last line');
+}
+
+function runEval(dir: string, o: EvalFlags): EvalResult {
+  const { model, tok } = loadModel(dir);
+  return evaluateHeldout(model, tok, {
+    tasks: Object.keys(DEFAULT_MIXTURE) as TaskKind[],
+    n: o.n,
+    factorN: o.factorN,
+    split: o.split,
+    guidance: o.guidance,
+    lenient: o.lenient,
+  });
+}
+
+export function registerEval(program: Command): void {
+  evalOptions(
+    program
+      .command('eval')
+      .description('evaluate a checkpoint on held-out items, judged by the verifier, with 95% intervals')
+      .option('--checkpoint <dir>', 'checkpoint directory (default: the shipped model)', defaultModelDir()),
+  ).action((o: EvalFlags & { checkpoint: string }) => {
+    const t0 = performance.now();
+    const r = runEval(o.checkpoint, o);
+    printMetrics(r);
+    console.error(
+      `${o.split}: ${o.n} items a task kind${o.split === 'heldout' ? `, ${o.factorN ?? o.n} a held-out factor` : ''}; ` +
+        `rates: Wilson 95% intervals, means (mean): normal approximation; ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    );
+    if (o.json) console.log(JSON.stringify(metricRows(r)));
+  });
+}
+
+export function registerEvalScaling(program: Command): void {
+  evalOptions(
+    program
+      .command('eval-scaling')
+      .description('evaluate every checkpoint kept along runs (train --keep-checkpoints N): metrics against items seen')
+      .argument('<runs...>', 'run folders (RUN/checkpoints/step-N and RUN/checkpoint)')
+      .option('--svg <file>', 'where to write the plot (log x axis)', 'scaling.svg'),
+  ).action((runs: string[], o: EvalFlags & { svg: string }) => {
+    const points: ScalingPoint[] = [];
+    for (const run of runs)
+      for (const checkpoint of findCheckpoints(run)) {
+        if (process.stderr.isTTY) process.stderr.write(`\r${checkpoint.dir}\x1b[K`);
+        points.push({ checkpoint, result: runEval(checkpoint.dir, o) });
+      }
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    console.log(formatScalingTable(points));
+    mkdirSync(dirname(o.svg), { recursive: true });
+    writeFileSync(o.svg, scalingSvg(points));
+    console.error(`${points.length} checkpoints; plot ${o.svg}`);
+    if (o.json)
+      console.log(
+        JSON.stringify(
+          points.map((p) => ({
+            run: p.checkpoint.run,
+            step: p.checkpoint.step,
+            items: p.checkpoint.items,
+            metrics: metricRows(p.result),
+          })),
+        ),
+      );
+  });
 }
 
 export function registerEvalDialogue(program: Command): void {
@@ -71,7 +147,8 @@ export function registerEvalDialogue(program: Command): void {
         onItem: (what, i) => process.stderr.isTTY && process.stderr.write(`\r${what} ${i + 1}/${o.n}\x1b[K`),
       });
       if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-      console.log(formatTable(['metric', 'value'], Object.entries(m)));
+      for (const [k, v] of Object.entries(m))
+        console.log(`${k.padEnd(28)} ${v === null ? '   n/a' : v.toFixed(3).padStart(6)}`);
       console.error(
         `${o.n} chains of ${o.turns} turns, ${o.n} compound and ${o.n} imagine items in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );

@@ -30,6 +30,11 @@ export function registerTrain(program: Command): void {
     .option('--resume <dir>', 'resume the run in DIR exactly where its checkpoint left it')
     .option('--force', 'a fresh run into an --out folder that already holds a run replaces it')
     .option('--set <key=value...>', 'override train config keys', [])
+    .option(
+      '--keep-checkpoints <every>',
+      'also keep a copy of the checkpoint every N steps (OUT/checkpoints/step-N), for tessera eval-scaling',
+      intOption('keep-checkpoints', 1),
+    )
     .option('--cache <file>', 'stream batches from this token cache (written first from the mixture if missing)')
     .option(
       '--cache-items <n>',
@@ -47,10 +52,12 @@ export function registerTrain(program: Command): void {
         cache?: string;
         cacheItems?: number;
         force?: boolean;
+        keepCheckpoints?: number;
       }) => {
         if (o.minutes && o.steps) throw new Error('give --minutes or --steps, not both');
         const overrides = parseSets(o.set);
         if (o.steps !== undefined) overrides.steps = o.steps;
+        if (o.keepCheckpoints !== undefined) overrides.keepEvery = o.keepCheckpoints;
         const minutes = o.minutes ? Number(o.minutes) : undefined;
         if (minutes !== undefined && !(minutes > 0)) throw new Error(`--minutes must be > 0, got ${o.minutes}`);
         const out = o.resume ?? o.out;

@@ -3,7 +3,7 @@
 
 import type { Rect, RgbImage, Scene, SceneObject } from './scene.js';
 import { CELL_NAMES } from './spec.js';
-import { parseImage } from './verify.js';
+import { type ObjectFit, parseImageFits, wellFormed } from './verify.js';
 
 export type MismatchKind =
   | 'background'
@@ -46,8 +46,9 @@ export interface Verdict {
 
 const objKey = (o: SceneObject) => `${o.size} ${o.color} ${o.shape}`;
 
-/** Compares an expected scene with an actual (parsed) one. */
-export function compareScenes(expected: Scene, actual: Scene): Verdict {
+/** Compares an expected scene with an actual (parsed) one; with the parser's fits, an object drawn in its
+ *  cell with the asked attributes but malformed (more defect pixels than the tolerance) is a shape error. */
+export function compareScenes(expected: Scene, actual: Scene, fits: readonly ObjectFit[] = []): Verdict {
   const mm: Mismatch[] = [];
   const add = (kind: MismatchKind, where: string, e: unknown, a: unknown) =>
     mm.push({ kind, where, expected: String(e), actual: String(a) });
@@ -66,6 +67,9 @@ export function compareScenes(expected: Scene, actual: Scene): Verdict {
     if (e.color !== a.color) add('color', where, e.color, a.color);
     if (e.shape !== a.shape) add('shape', where, e.shape, a.shape);
     if (e.size !== a.size) add('size', where, e.size, a.size);
+    const fit = fits.find((f) => f.cell === a.cell);
+    if (e.shape === a.shape && fit && !wellFormed(fit))
+      add('shape', where, e.shape, `malformed ${a.shape} (${fit.defect} px off)`);
   }
   for (const e of [...exp]) {
     const a = act.find((x) => objKey(x) === objKey(e));
@@ -94,10 +98,10 @@ export function compareScenes(expected: Scene, actual: Scene): Verdict {
   return { ok: mm.length === 0, mismatches: mm, byKind };
 }
 
-/** Parses an image and compares it with the expected scene. */
-export function verifyImage(expected: Scene, image: RgbImage): Verdict & { parsed: Scene } {
-  const parsed = parseImage(image);
-  return { ...compareScenes(expected, parsed), parsed };
+/** Parses an image and compares it with the expected scene, malformed shapes refused. */
+export function verifyImage(expected: Scene, image: RgbImage): Verdict & { parsed: Scene; fits: ObjectFit[] } {
+  const { scene: parsed, fits } = parseImageFits(image);
+  return { ...compareScenes(expected, parsed, fits), parsed, fits };
 }
 
 export function levenshtein(a: string, b: string): number {

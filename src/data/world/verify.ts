@@ -4,7 +4,7 @@
 // linearly), shapes by mask features (fill ratio, top/bottom width ratio), letters and faces by nearest
 // template with a +-1 px alignment search. See compare.ts for scene comparison and metrics.
 import { GLYPH_H, GLYPH_W, GLYPHS, LETTERS } from './font.js';
-import { blankImage, cellOrigin, characterArt } from './render.js';
+import { blankImage, cellOrigin, characterArt, shapeMask } from './render.js';
 import type { Character, RgbImage, Scene, SceneObject } from './scene.js';
 import {
   ACCESSORIES,
@@ -27,6 +27,7 @@ import {
   SIGN_INK,
   SIGN_PLATE,
   SIGN_Y,
+  SIZE_PX,
   TOKENS_PER_SIDE,
 } from './spec.js';
 
@@ -48,7 +49,23 @@ export const VERIFY_THRESHOLDS = Object.freeze({
   plateFraction: 0.4,
   /** 1 - normalised cross-correlation above which a letter is unreadable ('?'). */
   maxGlyphError: 0.5,
+  /** Malformed shapes: an object with more defect pixels than this (see ObjectFit) is not the shape it was
+   *  read as. 5 lets a 2x2 blemish pass and refuses anything from 6 pixels with body (a 2x3 stem). */
+  maxDefectPixels: 5,
 });
+
+/**
+ * How well a parsed object is explained by the clean rendering of the shape and size it was read as,
+ * placed where it fits best in its cell: `unexplained` counts the pixels of the object's color mask (before
+ * any clean-up) outside that rendering plus the rendering's pixels missing from the mask; `defect` counts
+ * only those covered by a 2x2 block of unexplained pixels (noise, blur, 1-px shifts and ragged edges leave
+ * isolated pixels and 1-px lines; a stem, a flattened side or a missing corner leave blocks).
+ */
+export interface ObjectFit {
+  cell: number;
+  unexplained: number;
+  defect: number;
+}
 
 function px(img: RgbImage, x: number, y: number): Rgb {
   const cx = Math.min(img.width - 1, Math.max(0, x));
@@ -325,8 +342,53 @@ function trimRaggedEdges(pts: { x: number; y: number }[]): { x: number; y: numbe
   return out;
 }
 
+/** Best placement of the shape's clean mask in the cell: the XOR map against the color mask. */
+function bestErrorMap(raw: Uint8Array, shape: SceneObject['shape'], size: SceneObject['size']): Uint8Array {
+  const s = SIZE_PX[size];
+  const mask = shapeMask(shape, s);
+  let best: Uint8Array | null = null;
+  let bestN = Number.POSITIVE_INFINITY;
+  for (let oy = 0; oy <= CELL - s; oy++)
+    for (let ox = 0; ox <= CELL - s; ox++) {
+      const e = new Uint8Array(CELL * CELL);
+      let n = 0;
+      for (let y = 0; y < CELL; y++)
+        for (let x = 0; x < CELL; x++) {
+          const inBox = x >= ox && y >= oy && x < ox + s && y < oy + s;
+          const want = inBox && mask[(y - oy) * s + (x - ox)] ? 1 : 0;
+          if (want !== raw[y * CELL + x]) {
+            e[y * CELL + x] = 1;
+            n++;
+          }
+        }
+      if (n < bestN) {
+        bestN = n;
+        best = e;
+      }
+    }
+  return best as Uint8Array;
+}
+
+/**
+ * Unexplained pixels of an error map, and the defect: those covered by a 2x2 block of errors (a
+ * morphological opening), which drops isolated pixels and 1-px lines (noise, ragged edges, a neighbour's
+ * edge leaking in) and keeps anything with body: a stem, a flattened side, a missing corner.
+ */
+function defects(e: Uint8Array): { unexplained: number; defect: number } {
+  const covered = new Uint8Array(e.length);
+  let unexplained = 0;
+  for (let y = 0; y < CELL; y++)
+    for (let x = 0; x < CELL; x++) {
+      const i = y * CELL + x;
+      unexplained += e[i];
+      if (x + 1 < CELL && y + 1 < CELL && e[i] && e[i + 1] && e[i + CELL] && e[i + CELL + 1])
+        covered[i] = covered[i + 1] = covered[i + CELL] = covered[i + CELL + 1] = 1;
+    }
+  return { unexplained, defect: covered.reduce((a, b) => a + b, 0) };
+}
+
 /** One object cell: color by nearest background->color line, then mask features. Null when empty. */
-function parseObject(img: RgbImage, cell: number, bgName: Background): SceneObject | null {
+function parseObject(img: RgbImage, cell: number, bgName: Background): { obj: SceneObject; fit: ObjectFit } | null {
   const o = cellOrigin(cell);
   const bg = PALETTE[bgName];
   const fg: { x: number; y: number; p: Rgb }[] = [];
@@ -382,22 +444,37 @@ function parseObject(img: RgbImage, cell: number, bgName: Background): SceneObje
   const topBottom = mean(widths.slice(0, third)) / Math.max(1e-9, mean(widths.slice(bh - third)));
   const fill = kept.length / (bw * bh);
   const shape = topBottom < 0.7 ? 'triangle' : fill >= 0.9 ? 'square' : fill >= 0.64 ? 'circle' : 'cross';
-  return { shape, color, size, cell };
+  const fit = defects(bestErrorMap(raw, shape, size));
+  return { obj: { shape, color, size, cell }, fit: { cell, ...fit } };
 }
 
-/** Parses an image of any size into a scene (see toWorldSize for resizing). */
-export function parseImage(input: RgbImage): Scene {
+/** True when an object's fit is within the malformed-shape tolerance. */
+export function wellFormed(fit: ObjectFit): boolean {
+  return fit.defect <= VERIFY_THRESHOLDS.maxDefectPixels;
+}
+
+/** Parses an image into a scene and how well each object is explained by its shape's clean rendering. */
+export function parseImageFits(input: RgbImage): { scene: Scene; fits: ObjectFit[] } {
   const img = toWorldSize(input);
   const background = parseBackground(img);
   const scene: Scene = { background, objects: [], sign: parseSign(img, background), character: null };
+  const fits: ObjectFit[] = [];
   for (let cell = 0; cell < 9; cell++) {
     const o = cellOrigin(cell);
     if (!scene.character && isCharacterCell(img, o.x, o.y)) {
       scene.character = parseCharacter(img, cell, background);
       continue;
     }
-    const obj = parseObject(img, cell, background);
-    if (obj) scene.objects.push(obj);
+    const r = parseObject(img, cell, background);
+    if (r) {
+      scene.objects.push(r.obj);
+      fits.push(r.fit);
+    }
   }
-  return scene;
+  return { scene, fits };
+}
+
+/** Parses an image of any size into a scene (see toWorldSize for resizing). */
+export function parseImage(input: RgbImage): Scene {
+  return parseImageFits(input).scene;
 }
