@@ -26,6 +26,7 @@ export { evaluationItems } from './evaluation.js';
 // A user's own images: JSONL manifests, validated line by line
 export {
   formatProblems,
+  type LoadOptions as ManifestLoadOptions,
   loadManifest,
   MANIFEST_LIMITS,
   type ManifestEntry,
