@@ -1,9 +1,7 @@
 // `tessera data emoji|emoji-manifest|check`: write a sample of emoji items; write emoji as a user's own data
 // (PNGs and a manifest.jsonl, the worked example of docs/model.md); validate a user's JSONL manifest.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { emojiItems, formatProblems, loadManifest, type TaskItem, writeItem, writePng } from '../../data/index.js';
+import { emojiItems, formatProblems, loadManifest, writeEmojiManifest, writeItem } from '../../data/index.js';
 import { intOption } from '../options.js';
 
 export function registerData(program: Command): void {
@@ -41,27 +39,4 @@ export function registerData(program: Command): void {
       }
       console.log(`${path}: ${r.items.length} items ok`);
     });
-}
-
-/** One manifest line for an emoji item, its images written beside it. */
-function manifestLine(dir: string, it: TaskItem, n: number): Record<string, string> {
-  const png = (k: number) => {
-    const file = `${String(n).padStart(4, '0')}-${k}.png`;
-    writePng(join(dir, file), it.segments[k].image!.pixels);
-    return file;
-  };
-  const split = it.split;
-  if (it.task === 'emoji_caption') return { image: png(0), caption: it.segments[2].text!, split };
-  return { source: png(0), target: png(2), instruction: it.segments[1].text!, split };
-}
-
-/** Emoji items of both splits as a manifest with its PNGs in dir (what a user's own data looks like). */
-export function writeEmojiManifest(dir: string, n: number, heldout: number, seed: number) {
-  mkdirSync(dir, { recursive: true });
-  const items = emojiItems(n, seed).concat(heldout > 0 ? emojiItems(heldout, seed, { split: 'heldout' }) : []);
-  const lines = items.map((it, i) => JSON.stringify(manifestLine(dir, it, i)));
-  const path = join(dir, 'manifest.jsonl');
-  writeFileSync(path, `${lines.join('\n')}\n`);
-  const images = items.reduce((a, it) => a + (it.task === 'emoji_caption' ? 1 : 2), 0);
-  return { path, lines: lines.length, images };
 }
