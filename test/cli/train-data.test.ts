@@ -9,6 +9,7 @@ import { after, describe, test } from 'node:test';
 import { Command } from 'commander';
 import { registerData } from '../../src/cli/commands/data.js';
 import { registerEvalData } from '../../src/cli/commands/eval.js';
+import { registerImageTokenizer } from '../../src/cli/commands/image-tokenizer.js';
 import { registerTrain } from '../../src/cli/commands/train.js';
 import { defaultModelDir } from '../../src/model/index.js';
 
@@ -27,6 +28,7 @@ async function run(args: string[]): Promise<{ out: string; err: string }> {
     registerTrain(program);
     registerData(program);
     registerEvalData(program);
+    registerImageTokenizer(program);
     await program.parseAsync(args, { from: 'user' });
   } finally {
     console.log = log;
@@ -68,6 +70,17 @@ describe('tessera train on own data', () => {
     const e = await run(['eval-data', manifest, '--checkpoint', join(out, 'checkpoint'), '--world', '1', '--json']);
     const scores = JSON.parse(e.out.trim().split('\n').at(-1)!);
     assert.ok(scores.train.loss > 0 && scores.heldout.n > 0 && scores.world.n > 0);
+  });
+
+  test("tokenizer train-image --data trains the image tokenizer on the manifest's images too", async () => {
+    const out = join(dir, 'itok');
+    const args = ['tokenizer', 'train-image', '--data', manifest, '--steps', '1', '--batch', '2', '--eval', '0'];
+    const r = await run([...args, '--config', '{"codebookSize": 64}', '--out', out]);
+    assert.match(
+      r.out,
+      /\d+ images of .*manifest\.jsonl, 50% of each batch; NOTE: a new image tokenizer has new codes/,
+    );
+    assert.ok(existsSync(join(out, 'weights.safetensors')));
   });
 
   test('bad options and a model folder given to --resume are refused, saying what to do', async () => {

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { encodePng, formatProblems, loadManifest, writePng } from '../../data/index.js';
 import { kernels, Rng } from '../../tensor/index.js';
 import type { ImageSource } from '../../tokenizers/image/data.js';
-import { sceneEmojiSource } from '../../tokenizers/image/data.js';
+import { patchTrainingData, sceneEmojiSource } from '../../tokenizers/image/data.js';
 import {
   codesToJson,
   DEFAULT_TRAIN_IMAGE,
@@ -34,17 +34,22 @@ function manifestImages(path: string): Uint8Array[] {
   return [...seen];
 }
 
-/** A share `fraction` of each batch from the user's images, the rest the world's scenes and emoji. */
-function ownImageSource(own: Uint8Array[], fraction: number, seed: number, emojiFraction: number): ImageSource {
-  const world = sceneEmojiSource(seed, emojiFraction, 64);
+/** A share `fraction` of each batch from the user's images, the rest what the tokenizer trains on without
+ *  them (the world's tiles as mosaics for the 'patch' architecture, else scenes and emoji); the codebook is
+ *  initialised from those and the first 32 own images. */
+function ownImageSource(own: Uint8Array[], fraction: number, model: Vqvae, seed: number) {
+  const { emojiFraction } = DEFAULT_TRAIN_IMAGE;
+  const bank = model.config.arch === 'patch' ? patchTrainingData(seed, emojiFraction) : null;
+  const world: ImageSource = bank?.source ?? sceneEmojiSource(seed, emojiFraction, 64);
   const rng = new Rng(seed + 17);
-  return {
+  const source: ImageSource = {
     batch(n: number): Uint8Array[] {
       const out = world.batch(n);
       for (let i = 0; i < n; i++) if (rng.next() < fraction) out[i] = own[rng.int(own.length)];
       return out;
     },
   };
+  return { source, initImages: bank ? [...bank.initImages, ...own.slice(0, 32)] : undefined };
 }
 
 /** `--data-fraction`: a fraction in (0, 1]. */
@@ -111,7 +116,7 @@ export function registerImageTokenizer(program: Command): void {
           steps: o.steps,
           batch: o.batch,
           seed: o.seed,
-          source: own ? ownImageSource(own, o.dataFraction, o.seed, DEFAULT_TRAIN_IMAGE.emojiFraction) : undefined,
+          ...(own ? ownImageSource(own, o.dataFraction, model, o.seed) : {}),
           onLog: (l) =>
             console.log(
               `step ${String(l.step).padStart(5)}/${l.steps}  recon ${l.recon.toFixed(4)}  commit ${l.commit.toFixed(4)}  codes used ${l.used}  restarts ${l.restarts}  ${l.seconds.toFixed(0)} s`,
