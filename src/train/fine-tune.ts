@@ -3,6 +3,7 @@
 // and tokenizers, a fresh optimizer, a new run folder). Before the first step it says what happens to the
 // user's images (fitted to 64x64) and how well the image tokenizer reconstructs them beside the world's.
 // A fine-tuning run resumes like any other (`tessera train --resume DIR`): the data is saved in its config.
+import { resolve } from 'node:path';
 import { loadModel } from '../model/index.js';
 import { type TrainConfig, trainConfig } from './config.js';
 import { loadOwnData } from './own-data.js';
@@ -24,7 +25,8 @@ export interface FineTuneOptions extends Omit<RunOptions, 'config' | 'resume' | 
 
 /** The config of a run on own data (validated; unknown keys and bad values refused). */
 export function fineTuneConfig(o: Pick<FineTuneOptions, 'data' | 'dataRatio' | 'init' | 'preset' | 'overrides'>) {
-  const extra: Partial<TrainConfig> = { data: o.data, init: o.init ?? '' };
+  // absolute paths: a resumed run finds them from any working directory
+  const extra: Partial<TrainConfig> = { data: resolve(o.data), init: o.init ? resolve(o.init) : '' };
   if (o.dataRatio !== undefined) extra.dataRatio = o.dataRatio;
   return trainConfig({ ...o.overrides, ...extra }, o.preset ?? 'default');
 }

@@ -83,7 +83,7 @@ export function registerTrain(program: Command): void {
         if (o.resume && (o.data || o.init))
           throw new Error('--resume continues a run on the data it started with; do not give --data or --init with it');
         if (o.data && o.cache) throw new Error('--cache holds only the world mixture; with --data train without it');
-        if (o.init && !o.data) overrides.init = o.init;
+        if (o.init && !o.data) overrides.init = resolve(o.init);
         const common = { out, minutes, force: o.force, evaluate: trainingEvaluator() };
         const r = o.data
           ? fineTune({
