@@ -22,9 +22,11 @@ export {
 } from './emoji/emoji.js';
 // Evaluation items (held-out or fresh training combinations)
 export { evaluationItems, factorItems } from './evaluation.js';
-// A user's own images: JSONL manifests, validated line by line
+// A user's own images: JSONL manifests, validated line by line (and emoji written as one)
+export { writeEmojiManifest } from './manifest/emoji-manifest.js';
 export {
   formatProblems,
+  type LoadOptions as ManifestLoadOptions,
   loadManifest,
   MANIFEST_LIMITS,
   type ManifestEntry,

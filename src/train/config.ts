@@ -38,6 +38,15 @@ export interface TrainConfig {
   condDropout: number;
   /** Task kind -> weight in the mixture. */
   mixture: Partial<Record<TaskKind, number>>;
+  /** The user's own data: a JSONL manifest (src/data/manifest; '' = none). Its train-split lines are mixed
+   *  into the world's mixture, captions in both directions (image -> caption and caption -> image). */
+  data: string;
+  /** With data: the fraction of training items drawn from it (the rest from the mixture). */
+  dataRatio: number;
+  /** Fine-tune: start from this model folder's weights and tokenizers ('' = a fresh model); the optimizer
+   *  and the run are new. The folder's own config then decides the model (model, textVocab and imageCodes
+   *  are not used). */
+  init: string;
 }
 
 const base: TrainConfig = {
@@ -58,6 +67,9 @@ const base: TrainConfig = {
   keepEvery: 0,
   condDropout: 0.1,
   mixture: { ...DEFAULT_MIXTURE },
+  data: '',
+  dataRatio: 0.5,
+  init: '',
 };
 
 const MODEL_PRESET_NAMES = Object.keys(MODEL_PRESETS) as string[];
@@ -121,6 +133,11 @@ export function trainConfig(
     problems.push(`condDropout must be in [0, 1), got ${c.condDropout}`);
   if (!MODEL_PRESET_NAMES.includes(c.model))
     problems.push(`model must be a preset (${MODEL_PRESET_NAMES.join(', ')}), got ${JSON.stringify(c.model)}`);
+  for (const k of ['data', 'init'] as const)
+    if (typeof c[k] !== 'string')
+      problems.push(`${k} must be a path (a string; '' for none), got ${JSON.stringify(c[k])}`);
+  if (!(typeof c.dataRatio === 'number' && c.dataRatio >= 0 && c.dataRatio <= 1))
+    problems.push(`dataRatio must be in [0, 1], got ${JSON.stringify(c.dataRatio)}`);
   const mix = c.mixture as Record<string, unknown> | null;
   if (mix === null || typeof mix !== 'object' || Array.isArray(mix)) problems.push('mixture must be an object');
   else {

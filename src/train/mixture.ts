@@ -1,6 +1,8 @@
 // The training mixture: a weighted choice of task kind per example, items made on the fly from the scene
 // world (a pure function of task, split, seed and index, so the data cursor is just a counter per task)
-// and a small fixed pool of emoji items. The whole state (RNG + cursors) round-trips for exact resume.
+// and a small fixed pool of emoji items; optionally the user's own items (a manifest's train lines), drawn
+// with probability `ratio` in a fixed seeded order. The whole state (RNG + cursors) round-trips for exact
+// resume. Without own items the draws are exactly those of the world's mixture alone.
 import { emojiItems, makeWorldItem, type TaskItem, type TaskKind, WORLD_TASKS, type WorldTask } from '../data/index.js';
 import { Rng } from '../tensor/index.js';
 
@@ -30,8 +32,18 @@ export interface MixtureState {
   cursors: Record<string, number>;
 }
 
+/** The user's own items and the fraction of draws that come from them. */
+export interface OwnItems {
+  items: readonly TaskItem[];
+  ratio: number;
+}
+
+/** Cursor name of the own items (not a task kind, so it never collides with one). */
+const OWN_CURSOR = 'own';
+
 export class Mixture {
   private readonly rng: Rng;
+  private readonly ownOrder: number[] = [];
   private readonly tasks: TaskKind[];
   private readonly cum: number[];
   private cursors: Record<string, number> = {};
@@ -41,12 +53,15 @@ export class Mixture {
     weights: Readonly<Partial<Record<TaskKind, number>>>,
     private readonly seed: number,
     private readonly emojiPoolSize = 200,
+    private readonly own: OwnItems | null = null,
   ) {
     this.tasks = (Object.keys(weights) as TaskKind[]).filter((t) => (weights[t] ?? 0) > 0);
     if (this.tasks.length === 0) throw new Error('mixture: no task has a positive weight');
     let s = 0;
     this.cum = this.tasks.map((t) => (s += weights[t]!));
     this.rng = new Rng(seed);
+    if (own && own.items.length === 0) throw new Error('mixture: own data has no items');
+    if (own) this.ownOrder = new Rng(seed + 4243).shuffled(own.items.map((_, i) => i));
   }
 
   get taskKinds(): readonly TaskKind[] {
@@ -55,6 +70,11 @@ export class Mixture {
 
   /** The next training item. */
   next(): TaskItem {
+    if (this.own && this.own.ratio > 0 && this.rng.next() < this.own.ratio) {
+      const i = this.cursors[OWN_CURSOR] ?? 0;
+      this.cursors[OWN_CURSOR] = i + 1;
+      return this.own.items[this.ownOrder[i % this.ownOrder.length]];
+    }
     const u = this.rng.next() * this.cum[this.cum.length - 1];
     const task = this.tasks[this.cum.findIndex((c) => u < c)];
     const i = this.cursors[task] ?? 0;

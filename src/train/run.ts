@@ -71,6 +71,12 @@ export function runTraining(o: RunOptions): RunResult {
       'already holds a training run (a checkpoint or metrics.jsonl)',
       `continue it with --resume ${o.out}, write elsewhere with --out, or replace it with --force`,
     );
+  if (o.resume && !existsSync(join(o.resume, CHECKPOINT_DIR)) && existsSync(join(o.resume, 'weights.safetensors')))
+    throw new RunFolderError(
+      o.resume,
+      'is a model folder (weights and tokenizers, no optimizer or training state), not a training run',
+      `fine-tune it instead: tessera train --init ${o.resume} --data MANIFEST.jsonl --out runs/my-model`,
+    );
   if (o.resume && !existsSync(join(o.resume, CHECKPOINT_DIR)))
     throw new RunFolderError(
       o.resume,
@@ -98,6 +104,10 @@ function train(o: RunOptions): RunResult {
     if (!o.config) throw new Error('runTraining: a fresh run needs a config');
     trainer = Trainer.create(o.config);
     log.truncateAfter(-1);
+    if (o.cache && o.config.data)
+      throw new Error(
+        'train: a token cache (--cache) holds only the world mixture; with own data (--data) train without it',
+      );
     if (o.cache) {
       if (!existsSync(o.cache)) {
         const n = o.cacheItems ?? o.config.steps * o.config.batchSize;

@@ -10,6 +10,7 @@ import { AdamW, clipGradNorm, cosineLr, Rng, tidy } from '../tensor/index.js';
 import { BucketBatcher } from './buckets.js';
 import { type TrainConfig, trainConfig } from './config.js';
 import { Mixture, type MixtureState } from './mixture.js';
+import { loadOwnData, type OwnData, OwnDataError } from './own-data.js';
 import { type BatchSource, BucketBatches, CacheBatches, MixtureBatches, type SourceState } from './sources.js';
 import { buildTokenizers } from './tokenizers.js';
 
@@ -34,6 +35,8 @@ interface SavedState extends SourceState {
   plannedSteps: number;
   mixture: MixtureState;
   dropRng: { state: number; spare: number | null };
+  /** With own data (config.data): the digest of what was loaded, checked on resume. */
+  ownDigest?: string;
 }
 
 export class Trainer {
@@ -50,6 +53,8 @@ export class Trainer {
     readonly tok: Tokenizers,
     readonly optimizer: AdamW,
     readonly mixture: Mixture,
+    /** The user's own data (config.data), or null. */
+    readonly own: OwnData | null = null,
   ) {
     this.plannedSteps = config.steps;
     this.dropRng = new Rng(config.seed * 7919 + 1);
@@ -61,21 +66,25 @@ export class Trainer {
         : new MixtureBatches(mixture, this.dropRng, tok, blockSize, condDropout, config.batchSize);
   }
 
-  /** A fresh run: trains the tokenizers, builds the model from the preset sized to them. */
+  /** A fresh run: trains the tokenizers and builds the model from the preset sized to them, or (config.init)
+   *  loads a model folder's weights and tokenizers to fine-tune; the optimizer is new either way. */
   static create(config: Readonly<TrainConfig>): Trainer {
+    const { model, tok } = config.init ? loadModel(config.init) : Trainer.freshModel(config);
+    const own = config.data ? loadOwnData(config.data) : null;
+    return new Trainer(config, model, tok, Trainer.optimizerFor(model, config), Trainer.mixtureFor(config, own), own);
+  }
+
+  private static freshModel(config: Readonly<TrainConfig>): { model: MultimodalModel; tok: Tokenizers } {
     const tok = buildTokenizers(config.textVocab, config.imageCodes, config.seed);
     const mc = modelConfig(
       { textVocabSize: tok.text.vocabSize, imageCodebookSize: tok.image.codebookSize, seed: config.seed },
       config.model,
     );
-    const model = new MultimodalModel(mc, tok.image);
-    return new Trainer(
-      config,
-      model,
-      tok,
-      Trainer.optimizerFor(model, config),
-      new Mixture(config.mixture, config.seed),
-    );
+    return { model: new MultimodalModel(mc, tok.image), tok };
+  }
+
+  private static mixtureFor(config: Readonly<TrainConfig>, own: OwnData | null): Mixture {
+    return new Mixture(config.mixture, config.seed, 200, own ? { items: own.train, ratio: config.dataRatio } : null);
   }
 
   /** Stream batches from a token cache (written with this run's tokenizers) instead of the mixture. */
@@ -98,8 +107,13 @@ export class Trainer {
     const config = trainConfig(JSON.parse(readFileSync(join(dir, TRAIN_CONFIG_FILE), 'utf8')), 'default');
     const { model, tok, optimizer, state } = loadModel(dir, (m) => Trainer.optimizerFor(m, config));
     if (!state) throw new Error(`${dir}: no state.json; HINT: this checkpoint cannot be resumed, start a new run`);
-    const t = new Trainer(config, model, tok, optimizer!, new Mixture(config.mixture, config.seed));
     const s = state as SavedState;
+    const own = config.data ? loadOwnData(config.data) : null;
+    if (own && own.digest !== s.ownDigest)
+      throw new OwnDataError(
+        `${dir}: the training data ${config.data} changed since this run started (its items differ); HINT: a resumed run continues on the same data: restore it, or start a new run on the new data`,
+      );
+    const t = new Trainer(config, model, tok, optimizer!, Trainer.mixtureFor(config, own), own);
     t.step = s.step;
     t.plannedSteps = s.plannedSteps;
     t.mixture.setState(s.mixture);
@@ -115,6 +129,7 @@ export class Trainer {
       plannedSteps: this.plannedSteps,
       mixture: this.mixture.getState(),
       dropRng: this.dropRng.getState(),
+      ...(this.own ? { ownDigest: this.own.digest } : {}),
       ...this.source.state(),
     };
     saveModel(dir, this.model, this.tok, {

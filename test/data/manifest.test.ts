@@ -58,3 +58,65 @@ test('every problem is listed with line and field, and nothing is loaded', () =>
   assert.match(r.problems[1].message, /not a PNG/);
   assert.equal(loadManifest(path).ok, false);
 });
+
+test('question/answer lines load as vqa items; with bothDirections a caption is also a text-to-image item', () => {
+  const d = dir();
+  const path = join(d, 'qa.jsonl');
+  writeFileSync(
+    path,
+    [
+      JSON.stringify({ image: 'a.png', caption: 'a gray square' }),
+      JSON.stringify({ image: 'b.png', question: 'is it dark?', answer: 'yes', split: 'heldout' }),
+      JSON.stringify({ source: 'a.png', target: 'b.png', instruction: 'make it darker' }),
+    ].join('\n'),
+  );
+  const plain = loadManifest(path);
+  assert.ok(plain.ok, JSON.stringify(plain));
+  if (!plain.ok) return;
+  assert.deepEqual(
+    plain.items.map((it) => it.task),
+    ['caption', 'vqa', 'edit'],
+  );
+  assert.equal(plain.items[1].segments[1].text, 'is it dark?');
+  assert.equal(plain.items[1].segments[2].text, 'yes');
+  assert.equal(plain.items[1].split, 'heldout');
+  const both = loadManifest(path, { bothDirections: true });
+  assert.ok(both.ok);
+  if (!both.ok) return;
+  assert.deepEqual(
+    both.items.map((it) => it.task),
+    ['caption', 't2i', 'vqa', 'edit'],
+  );
+  const t2i = both.items[1];
+  assert.deepEqual(
+    t2i.segments.map((s) => `${s.role}:${s.kind}`),
+    ['user:text', 'model:image'],
+  );
+  assert.equal(t2i.segments[0].text, 'a gray square');
+  assert.equal(t2i.segments[1].image!.pixels.width, 64);
+});
+
+test('question/answer lines are refused naming line and field', () => {
+  const d = dir();
+  const path = join(d, 'badqa.jsonl');
+  writeFileSync(
+    path,
+    [
+      JSON.stringify({ image: 'a.png', question: 'what?' }),
+      JSON.stringify({ image: 'a.png', question: '', answer: 'x' }),
+      JSON.stringify({ image: 'a.png', question: 'q', answer: 'a', caption: 'c' }),
+      JSON.stringify({ question: 'q', answer: 'a' }),
+    ].join('\n'),
+  );
+  const r = validateManifest(path);
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  assert.deepEqual(
+    r.problems.map((p) => `${p.line}:${p.field ?? ''}`),
+    ['1:answer', '2:question', '3:caption', '4:image'],
+  );
+  assert.match(
+    r.problems[2].message,
+    /unknown field for a question\/answer line \(allowed: image, question, answer, split\)/,
+  );
+});

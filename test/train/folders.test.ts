@@ -46,10 +46,10 @@ test('a finished run is not replaced unasked; --force replaces it; resume needs 
     () => runTraining({ out: early, resume: early, quiet: true }),
     /has no checkpoint to resume \(the run stopped before its first checkpoint\); HINT: start it again without --resume/,
   );
-  // the CLI says the same for the shipped model, which is an export, not a run
+  // the shipped model is an export (weights and tokenizers, no training state): the CLI says to fine-tune it
   const r = run('train', '--resume', defaultModelDir());
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /has no checkpoint to resume \(not a training run\)/);
+  assert.match(r.stderr, /is a model folder .*not a training run; HINT: fine-tune it instead: tessera train --init /);
 });
 
 test("a second writer is refused while the first lives; a dead writer's lock is recovered", async () => {

@@ -1,7 +1,8 @@
-// `tessera data emoji|check`: write a sample of emoji items; validate a user's JSONL manifest (its problems
-// as a table: line, field, problem).
+// `tessera data emoji|emoji-manifest|check`: write a sample of emoji items; write emoji as a user's own data
+// (PNGs and a manifest.jsonl, the worked example of docs/model.md); validate a user's JSONL manifest (its
+// problems as a table: line, field, problem).
 import type { Command } from 'commander';
-import { emojiItems, loadManifest, writeItem } from '../../data/index.js';
+import { emojiItems, formatProblems, loadManifest, writeEmojiManifest, writeItem } from '../../data/index.js';
 import { intOption } from '../options.js';
 import { formatTable } from '../table.js';
 
@@ -17,6 +18,16 @@ export function registerData(program: Command): void {
       const items = emojiItems(o.n, o.seed);
       for (const it of items) writeItem(o.out, it);
       console.log(`wrote ${items.length} emoji items to ${o.out}`);
+    });
+  data
+    .command('emoji-manifest <dir>')
+    .description("write emoji as 'your own data': DIR/manifest.jsonl (captions and edit pairs) and its PNGs")
+    .option('--n <n>', 'train-split emoji items', intOption('n', 1), 120)
+    .option('--heldout <n>', 'held-out items (emoji never in the training mixture)', intOption('heldout', 0), 40)
+    .option('--seed <seed>', 'seed', intOption('seed', 0), 0)
+    .action((dir: string, o: { n: number; heldout: number; seed: number }) => {
+      const r = writeEmojiManifest(dir, o.n, o.heldout, o.seed);
+      console.log(`wrote ${r.path}: ${r.lines} lines, ${r.images} images`);
     });
   data
     .command('check <manifest>')

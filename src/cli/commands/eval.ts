@@ -1,10 +1,12 @@
 // `tessera eval`: held-out items judged by the verifier, every metric with its n and 95% interval, the
 // metrics split by held-out factor and per attribute; with --json the last line is one JSON object of the
 // same fields. `tessera eval-scaling RUN...`: the same evaluation on every checkpoint kept along runs.
+// `tessera eval-data MANIFEST`: a model's scores on a user's own data (loss, caption-match) and its loss on
+// world items beside them, to measure fine-tuning (docs/model.md, "Training on your own data").
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import type { TaskKind } from '../../data/index.js';
+import { evaluationItems, type TaskKind } from '../../data/index.js';
 import {
   DEFAULT_EVAL_N,
   type EvalResult,
@@ -19,7 +21,7 @@ import {
 } from '../../eval/index.js';
 import { DEFAULT_GUIDANCE } from '../../infer/index.js';
 import { defaultModelDir, loadModel } from '../../model/index.js';
-import { DEFAULT_MIXTURE } from '../../train/index.js';
+import { DEFAULT_MIXTURE, itemLosses, loadOwnData, scoreItems } from '../../train/index.js';
 import { intOption, nonNegativeOption, splitOption } from '../options.js';
 
 export function printMetrics(r: EvalResult): void {
@@ -153,5 +155,42 @@ export function registerEvalDialogue(program: Command): void {
         `${o.n} chains of ${o.turns} turns, ${o.n} compound and ${o.n} imagine items in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );
       if (o.json) console.log(JSON.stringify(m));
+    });
+}
+
+/** Mean and standard error of the mean. */
+function meanSe(xs: readonly number[]): { mean: number; se: number } {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1);
+  return { mean: m, se: Math.sqrt(v / xs.length) };
+}
+
+export function registerEvalData(program: Command): void {
+  program
+    .command('eval-data <manifest>')
+    .description(
+      "a model's loss and caption-match on your own data (train and held-out lines), and its loss on world items",
+    )
+    .option('--checkpoint <dir>', 'checkpoint or model directory (default: the shipped model)', defaultModelDir())
+    .option('--world <n>', 'held-out world items per task kind for the world loss (0: none)', intOption('world', 0), 8)
+    .option('--json', 'print one JSON object of all scores as the last line')
+    .action((manifest: string, o: { checkpoint: string; world: number; json?: boolean }) => {
+      const { model, tok } = loadModel(o.checkpoint);
+      const own = loadOwnData(manifest);
+      const out: Record<string, unknown> = { train: scoreItems(model, tok, own.train) };
+      if (own.heldout.length) out.heldout = scoreItems(model, tok, own.heldout);
+      if (o.world > 0) {
+        const kinds = (Object.keys(DEFAULT_MIXTURE) as TaskKind[]).filter((k) => !k.startsWith('emoji'));
+        const l = itemLosses(model, tok, evaluationItems(kinds, o.world, 1000, 'heldout'));
+        out.world = { n: l.length, ...meanSe(l) };
+      }
+      const f = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v));
+      for (const [k, v] of Object.entries(out))
+        console.log(
+          `${k.padEnd(8)} ${Object.entries(v as object)
+            .map(([a, b]) => `${a} ${f(b)}`)
+            .join('  ')}`,
+        );
+      if (o.json) console.log(JSON.stringify(out));
     });
 }

@@ -2,10 +2,15 @@
 // `tokenizer` group), and top-level `tessera encode IMAGE.png` / `tessera decode CODES.json [-o OUT.png]`.
 // The default tokenizer is the one shipped in models/image-tokenizer/. Outputs follow the CLI's one rule
 // (../output.ts): decode writes out/decode-N.png when no -o is given; a named file that exists (-o, --grid)
-// is refused unless --force.
+// is refused unless --force. `train-image --data MANIFEST` trains it on a user's own images (a manifest's,
+// fitted to 64x64) mixed with the world's scenes.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { encodePng, encodePngAt } from '../../data/index.js';
-import { kernels } from '../../tensor/index.js';
+import { encodePng, encodePngAt, formatProblems, loadManifest, writePng } from '../../data/index.js';
+import { kernels, Rng } from '../../tensor/index.js';
+import type { ImageSource } from '../../tokenizers/image/data.js';
+import { patchTrainingData, sceneEmojiSource } from '../../tokenizers/image/data.js';
 import {
   codesToJson,
   DEFAULT_TRAIN_IMAGE,
@@ -52,6 +57,40 @@ export function imageEvalTable(s: SceneEval, e: EmojiEval | null): string {
   ].join('\n');
 }
 
+/** Every distinct image of a manifest (train and held-out lines), as 64x64 RGB bytes. */
+function manifestImages(path: string): Uint8Array[] {
+  const r = loadManifest(path);
+  if (!r.ok) throw new Error(`${path} is not valid:\n${formatProblems(path, r.problems)}`);
+  const seen = new Set<Uint8Array>();
+  for (const it of r.items) for (const s of it.segments) if (s.image) seen.add(s.image.pixels.data);
+  return [...seen];
+}
+
+/** A share `fraction` of each batch from the user's images, the rest what the tokenizer trains on without
+ *  them (the world's tiles as mosaics for the 'patch' architecture, else scenes and emoji); the codebook is
+ *  initialised from those and the first 32 own images. */
+function ownImageSource(own: Uint8Array[], fraction: number, model: Vqvae, seed: number) {
+  const { emojiFraction } = DEFAULT_TRAIN_IMAGE;
+  const bank = model.config.arch === 'patch' ? patchTrainingData(seed, emojiFraction) : null;
+  const world: ImageSource = bank?.source ?? sceneEmojiSource(seed, emojiFraction, 64);
+  const rng = new Rng(seed + 17);
+  const source: ImageSource = {
+    batch(n: number): Uint8Array[] {
+      const out = world.batch(n);
+      for (let i = 0; i < n; i++) if (rng.next() < fraction) out[i] = own[rng.int(own.length)];
+      return out;
+    },
+  };
+  return { source, initImages: bank ? [...bank.initImages, ...own.slice(0, 32)] : undefined };
+}
+
+/** `--data-fraction`: a fraction in (0, 1]. */
+function fractionOption(v: string): number {
+  const f = Number(v);
+  if (v.trim() === '' || !(f > 0 && f <= 1)) throw new Error(`--data-fraction must be a number in (0, 1], got ${v}`);
+  return f;
+}
+
 /** Evaluates and prints; writes the emoji grid when asked. */
 function evaluate(model: Vqvae, n: number, nEmoji: number, grid?: string, force = false): void {
   const s = evalScenes(model, n);
@@ -78,6 +117,8 @@ export function registerImageTokenizer(program: Command): void {
     .option('--config <json>', 'VQ-VAE config overrides as JSON, e.g. {"codebookSize": 512}', '{}')
     .option('--preset <name>', 'config preset (default, tiny)', 'default')
     .option('--eval <n>', 'held-out scenes to evaluate at the end (0: none)', intOption('eval', 0), 1000)
+    .option('--data <manifest>', "also train on your own images: a JSONL manifest's (docs/data.md)")
+    .option('--data-fraction <f>', 'with --data: the share of each batch from your images', fractionOption, 0.5)
     .action(
       (o: {
         steps: number;
@@ -87,8 +128,17 @@ export function registerImageTokenizer(program: Command): void {
         config: string;
         preset: string;
         eval: number;
+        data?: string;
+        dataFraction: number;
       }) => {
         const config = makeVqvaeConfig(JSON.parse(o.config) as Record<string, unknown>, o.preset);
+        if (o.data && config.imageSize !== 64)
+          throw new Error(`--data: manifest images are fitted to 64x64; this config's images are ${config.imageSize}`);
+        const own = o.data ? manifestImages(o.data) : null;
+        if (own)
+          console.log(
+            `${own.length} images of ${o.data}, ${Math.round(o.dataFraction * 100)}% of each batch; NOTE: a new image tokenizer has new codes, so a model must be trained again from scratch with it`,
+          );
         const model = new Vqvae(config, o.seed);
         console.log(
           `backend ${kernels().info().backend}, ${model.params.count()} weights + codebook ${config.codebookSize}x${config.codeDim}, ${o.steps} steps of ${o.batch}`,
@@ -97,6 +147,7 @@ export function registerImageTokenizer(program: Command): void {
           steps: o.steps,
           batch: o.batch,
           seed: o.seed,
+          ...(own ? ownImageSource(own, o.dataFraction, model, o.seed) : {}),
           onLog: (l) =>
             console.log(
               `step ${String(l.step).padStart(5)}/${l.steps}  recon ${l.recon.toFixed(4)}  commit ${l.commit.toFixed(4)}  codes used ${l.used}  restarts ${l.restarts}  ${l.seconds.toFixed(0)} s`,

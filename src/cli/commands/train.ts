@@ -1,10 +1,18 @@
-// `tessera train`: one run over the task mixture; checkpoints, metrics log and curves in --out.
+// `tessera train`: one run over the task mixture; checkpoints, metrics log and curves in --out. With --data,
+// the user's own manifest is mixed in (--data-ratio), optionally fine-tuning a model folder (--init).
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { trainingEvaluator } from '../../eval/index.js';
 import { loadModel, saveModel } from '../../model/index.js';
-import { runTraining, TRAIN_CONFIG_FILE, TRAIN_PRESETS, trainConfig } from '../../train/index.js';
+import {
+  fineTune,
+  runTraining,
+  TRAIN_CONFIG_FILE,
+  TRAIN_PRESETS,
+  type TrainConfig,
+  trainConfig,
+} from '../../train/index.js';
 import { intOption } from '../options.js';
 
 /** `--set key=value` pairs (numbers parsed) as config overrides. */
@@ -17,6 +25,13 @@ export function parseSets(sets: string[]): Record<string, unknown> {
     o[s.slice(0, i)] = Number.isFinite(Number(v)) ? Number(v) : v.startsWith('{') ? JSON.parse(v) : v;
   }
   return o;
+}
+
+/** `--data-ratio`: a fraction in [0, 1]. */
+function ratioOption(v: string): number {
+  const r = Number(v);
+  if (v.trim() === '' || !(r >= 0 && r <= 1)) throw new Error(`--data-ratio must be a number in 0..1, got ${v}`);
+  return r;
 }
 
 export function registerTrain(program: Command): void {
@@ -41,8 +56,19 @@ export function registerTrain(program: Command): void {
       'items to tokenize into a new cache (default: steps x batch)',
       intOption('cache-items', 1),
     )
+    .option('--data <manifest>', "train on your own data too: a JSONL manifest (docs/data.md), mixed with the world's")
+    .option(
+      '--data-ratio <r>',
+      'with --data: the fraction of training items from it (0..1)',
+      ratioOption,
+      trainConfig().dataRatio,
+    )
+    .option('--init <dir>', 'fine-tune from this model folder (weights + tokenizers; fresh optimizer, new run)')
     .action(
       (o: {
+        data?: string;
+        dataRatio: number;
+        init?: string;
         config: string;
         minutes?: string;
         steps?: number;
@@ -61,16 +87,27 @@ export function registerTrain(program: Command): void {
         const minutes = o.minutes ? Number(o.minutes) : undefined;
         if (minutes !== undefined && !(minutes > 0)) throw new Error(`--minutes must be > 0, got ${o.minutes}`);
         const out = o.resume ?? o.out;
-        const r = runTraining({
-          out,
-          resume: o.resume,
-          config: trainConfig(overrides, o.config),
-          minutes,
-          cache: o.cache,
-          cacheItems: o.cacheItems,
-          force: o.force,
-          evaluate: trainingEvaluator(),
-        });
+        if (o.resume && (o.data || o.init))
+          throw new Error('--resume continues a run on the data it started with; do not give --data or --init with it');
+        if (o.data && o.cache) throw new Error('--cache holds only the world mixture; with --data train without it');
+        if (o.init && !o.data) overrides.init = resolve(o.init);
+        const common = { out, minutes, force: o.force, evaluate: trainingEvaluator() };
+        const r = o.data
+          ? fineTune({
+              ...common,
+              data: o.data,
+              dataRatio: o.dataRatio,
+              init: o.init,
+              preset: o.config,
+              overrides: overrides as Partial<TrainConfig>,
+            })
+          : runTraining({
+              ...common,
+              resume: o.resume,
+              config: trainConfig(overrides, o.config),
+              cache: o.cache,
+              cacheItems: o.cacheItems,
+            });
         console.log(`trained to step ${r.trainer.step}; checkpoint ${join(out, 'checkpoint')}`);
         if (r.finalMetrics) console.log(JSON.stringify(r.finalMetrics));
       },

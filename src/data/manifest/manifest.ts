@@ -1,5 +1,9 @@
-// A JSONL manifest for a user's own images: one JSON object a line, either a captioned image
-// {"image": "a.png", "caption": "..."} or an edit pair {"source": "a.png", "target": "b.png", "instruction": "..."}.
+// A JSONL manifest for a user's own images: one JSON object a line, one of three kinds:
+//   a captioned image   {"image": "a.png", "caption": "..."}
+//   an edit pair        {"source": "a.png", "target": "b.png", "instruction": "..."}
+//   a question/answer   {"image": "a.png", "question": "...", "answer": "..."}
+// (each with an optional "split": "train" | "heldout"). The kind is told by its fields: any of source/target/
+// instruction makes an edit line, any of question/answer a QA line, anything else a caption line.
 // Paths are relative to the manifest and must stay inside its folder; every image is checked at the image
 // boundary (size, structure, complete pixel data) before anything is decoded. Every line is validated first; problems come back as one list
 // naming line and field, and nothing is loaded unless all lines are valid.
@@ -7,11 +11,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { checkPng, fitOnBackground, ImageInputError, readImageBytes, readPngRgba } from '../png.js';
 import { modelImage, modelText, type TaskItem, userImage, userText } from '../sequence.js';
+import type { RgbImage } from '../world/scene.js';
 import { IMAGE_SIZE } from '../world/spec.js';
 
 export type ManifestEntry =
   | { kind: 'caption'; line: number; image: string; caption: string; split: 'train' | 'heldout' }
-  | { kind: 'edit'; line: number; source: string; target: string; instruction: string; split: 'train' | 'heldout' };
+  | { kind: 'edit'; line: number; source: string; target: string; instruction: string; split: 'train' | 'heldout' }
+  | { kind: 'qa'; line: number; image: string; question: string; answer: string; split: 'train' | 'heldout' };
 
 export interface ManifestProblem {
   line: number;
@@ -26,6 +32,18 @@ export const MANIFEST_LIMITS = Object.freeze({ maxBytes: 64 * 1024 * 1024, maxLi
 
 const CAPTION_KEYS = ['image', 'caption', 'split'];
 const EDIT_KEYS = ['source', 'target', 'instruction', 'split'];
+const QA_KEYS = ['image', 'question', 'answer', 'split'];
+
+type LineKind = ManifestEntry['kind'];
+
+/** The kind of a line, from its fields (see the header). */
+function lineKind(o: Record<string, unknown>): LineKind {
+  if ('source' in o || 'target' in o || 'instruction' in o) return 'edit';
+  if ('question' in o || 'answer' in o) return 'qa';
+  return 'caption';
+}
+
+const KEYS: Record<LineKind, string[]> = { caption: CAPTION_KEYS, edit: EDIT_KEYS, qa: QA_KEYS };
 
 function checkImageFile(base: string, rel: unknown, line: number, field: string, problems: ManifestProblem[]): string {
   if (typeof rel !== 'string' || rel.length === 0) {
@@ -92,20 +110,20 @@ export function validateManifest(path: string): ManifestResult {
       return;
     }
     const o = obj as Record<string, unknown>;
-    const isEdit = 'source' in o || 'target' in o || 'instruction' in o;
-    const allowed = isEdit ? EDIT_KEYS : CAPTION_KEYS;
+    const kind = lineKind(o);
+    const allowed = KEYS[kind];
     for (const k of Object.keys(o))
       if (!allowed.includes(k))
         problems.push({
           line,
           field: k,
-          message: `unknown field for a ${isEdit ? 'edit' : 'caption'} line (allowed: ${allowed.join(', ')})`,
+          message: `unknown field for ${kind === 'caption' ? 'a caption' : kind === 'edit' ? 'an edit' : 'a question/answer'} line (allowed: ${allowed.join(', ')})`,
         });
     const split = o.split ?? 'train';
     if (split !== 'train' && split !== 'heldout')
       problems.push({ line, field: 'split', message: `must be "train" or "heldout", got ${JSON.stringify(split)}` });
     const before = problems.length;
-    if (isEdit) {
+    if (kind === 'edit') {
       const source = checkImageFile(base, o.source, line, 'source', problems);
       const target = checkImageFile(base, o.target, line, 'target', problems);
       checkText(o.instruction, line, 'instruction', problems);
@@ -116,6 +134,19 @@ export function validateManifest(path: string): ManifestResult {
           source,
           target,
           instruction: o.instruction as string,
+          split: split as 'train',
+        });
+    } else if (kind === 'qa') {
+      const image = checkImageFile(base, o.image, line, 'image', problems);
+      checkText(o.question, line, 'question', problems);
+      checkText(o.answer, line, 'answer', problems);
+      if (problems.length === before)
+        entries.push({
+          kind: 'qa',
+          line,
+          image,
+          question: o.question as string,
+          answer: o.answer as string,
           split: split as 'train',
         });
     } else {
@@ -133,49 +164,92 @@ export function formatProblems(path: string, problems: ManifestProblem[]): strin
   return problems.map((p) => `${path}:${p.line}${p.field ? ` (${p.field})` : ''}: ${p.message}`).join('\n');
 }
 
+export interface LoadOptions {
+  /** Image side the images are fitted to (the model's). */
+  size?: number;
+  /** Training: a captioned image also becomes a text-to-image item (caption -> image), besides the
+   *  image-to-caption one, so the model learns the user's images in both directions. */
+  bothDirections?: boolean;
+}
+
+/** The task items of one valid entry: caption -> image-to-caption (and text-to-image with bothDirections),
+ *  edit -> edit, question/answer -> vqa. Ids name the manifest line. */
+function entryItems(e: ManifestEntry, load: (p: string, field: string) => RgbImage | null, both: boolean): TaskItem[] {
+  const id = `manifest-${e.line}`;
+  if (e.kind === 'edit') {
+    const a = load(e.source, 'source');
+    const b = load(e.target, 'target');
+    if (!a || !b) return [];
+    return [
+      {
+        id,
+        task: 'edit',
+        split: e.split,
+        segments: [userImage({ pixels: a }), userText(e.instruction), modelImage({ pixels: b })],
+      },
+    ];
+  }
+  const px = load(e.image, 'image');
+  if (!px) return [];
+  if (e.kind === 'qa')
+    return [
+      {
+        id,
+        task: 'vqa',
+        split: e.split,
+        segments: [
+          userImage({ pixels: px }),
+          userText(e.question),
+          modelText(e.answer, { type: 'text', answer: e.answer }),
+        ],
+      },
+    ];
+  const items: TaskItem[] = [
+    {
+      id,
+      task: 'caption',
+      split: e.split,
+      segments: [
+        userImage({ pixels: px }),
+        userText('describe the image.'),
+        modelText(e.caption, { type: 'text', answer: e.caption }),
+      ],
+    },
+  ];
+  if (both)
+    items.push({
+      id: `${id}-t2i`,
+      task: 't2i',
+      split: e.split,
+      segments: [userText(e.caption), modelImage({ pixels: px })],
+    });
+  return items;
+}
+
 /** Validates, then decodes every image; a PNG that fails to decode is reported, and nothing is returned. */
 export function loadManifest(
   path: string,
-  size = IMAGE_SIZE,
+  opts: LoadOptions | number = {},
 ): { ok: true; items: TaskItem[] } | { ok: false; problems: ManifestProblem[] } {
+  const { size = IMAGE_SIZE, bothDirections = false } = typeof opts === 'number' ? { size: opts } : opts;
   const v = validateManifest(path);
   if (!v.ok) return v;
   const problems: ManifestProblem[] = [];
-  const load = (p: string, line: number, field: string) => {
-    try {
-      return fitOnBackground(readPngRgba(p), size);
-    } catch (e) {
-      problems.push({ line, field, message: e instanceof ImageInputError ? e.message : `cannot decode ${p}` });
-      return null;
-    }
-  };
   const items: TaskItem[] = [];
   for (const e of v.entries) {
-    const id = `manifest-${e.line}`;
-    if (e.kind === 'caption') {
-      const px = load(e.image, e.line, 'image');
-      if (px)
-        items.push({
-          id,
-          task: 'caption',
-          split: e.split,
-          segments: [
-            userImage({ pixels: px }),
-            userText('describe the image.'),
-            modelText(e.caption, { type: 'text', answer: e.caption }),
-          ],
+    const load = (p: string, field: string) => {
+      try {
+        return fitOnBackground(readPngRgba(p), size);
+      } catch (err) {
+        problems.push({
+          line: e.line,
+          field,
+          message: err instanceof ImageInputError ? err.message : `cannot decode ${p}`,
         });
-    } else {
-      const a = load(e.source, e.line, 'source');
-      const b = load(e.target, e.line, 'target');
-      if (a && b)
-        items.push({
-          id,
-          task: 'edit',
-          split: e.split,
-          segments: [userImage({ pixels: a }), userText(e.instruction), modelImage({ pixels: b })],
-        });
-    }
+        return null;
+      }
+    };
+    items.push(...entryItems(e, load, bothDirections));
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, items };
 }
