@@ -2,7 +2,7 @@
 // (PNGs and a manifest.jsonl, the worked example of docs/model.md); validate a user's JSONL manifest (its
 // problems as a table: line, field, problem).
 import type { Command } from 'commander';
-import { emojiItems, formatProblems, loadManifest, writeEmojiManifest, writeItem } from '../../data/index.js';
+import { emojiItems, loadManifest, writeEmojiManifest, writeItem } from '../../data/index.js';
 import { intOption } from '../options.js';
 import { formatTable } from '../table.js';
 

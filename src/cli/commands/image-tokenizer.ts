@@ -1,13 +1,5 @@
-// The image tokenizer on the command line: `tessera tokenizer train-image | eval-image` (in the existing
-// `tokenizer` group), and top-level `tessera encode IMAGE.png` / `tessera decode CODES.json [-o OUT.png]`.
-// The default tokenizer is the one shipped in models/image-tokenizer/. Outputs follow the CLI's one rule
-// (../output.ts): decode writes out/decode-N.png when no -o is given; a named file that exists (-o, --grid)
-// is refused unless --force. `train-image --data MANIFEST` trains it on a user's own images (a manifest's,
-// fitted to 64x64) mixed with the world's scenes.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { encodePng, encodePngAt, formatProblems, loadManifest, writePng } from '../../data/index.js';
+import { encodePng, encodePngAt, formatProblems, loadManifest } from '../../data/index.js';
 import { kernels, Rng } from '../../tensor/index.js';
 import type { ImageSource } from '../../tokenizers/image/data.js';
 import { patchTrainingData, sceneEmojiSource } from '../../tokenizers/image/data.js';
