@@ -7,6 +7,7 @@
 //   const t = Tessera.fromPretrained();          // the shipped model (defaultModelDir())
 //   const [img] = t.generate('a red circle at the top left', { seed: 1 });
 //   writeFileSync('out.png', toPng(img, 4));
+import { join } from 'node:path';
 import {
   decodePng,
   encodePng,
@@ -31,6 +32,7 @@ import {
 import { defaultModelDir, loadModel, type ModelConfig } from './model/index.js';
 import { type BackendInfo, backendReason, kernels } from './tensor/index.js';
 import { toModelSize } from './tokenizers/index.js';
+import { CHECKPOINT_DIR, fineTune } from './train/index.js';
 
 /** An image as the API takes it: pixels, the bytes of a PNG file, or a PNG file's path. */
 export type ImageInput = RgbImage | Uint8Array | string;
@@ -146,8 +148,44 @@ export class Tessera {
   }
 
   // ---- fine-tuning ------------------------------------------------------------------------------------
-  // fineTune(data, options) lands here (issue 13, another engineer): it trains this.engine's model with
-  // runTraining (src/train) and keeps the result in this object. Not implemented in this file.
+
+  /**
+   * Fine-tunes this model on a user's JSONL manifest (captions, edit pairs, questions: docs/data.md) mixed
+   * with the world's tasks at `dataRatio`, through train's fineTune (the run is in `out`, resumable with
+   * `tessera train --resume OUT`). Returns the fine-tuned model; this one is unchanged.
+   */
+  fineTune(data: string, o: TesseraFineTuneOptions): Tessera {
+    const overrides: Record<string, unknown> = { ...o.overrides };
+    if (o.steps !== undefined) overrides.steps = o.steps;
+    fineTune({
+      data,
+      init: this.dir,
+      out: o.out,
+      dataRatio: o.dataRatio,
+      minutes: o.minutes,
+      preset: o.preset,
+      overrides,
+      quiet: o.quiet,
+      force: o.force,
+    });
+    return Tessera.fromPretrained(join(o.out, CHECKPOINT_DIR));
+  }
+}
+
+export interface TesseraFineTuneOptions {
+  /** The run folder (checkpoint, metrics.jsonl, curves). */
+  out: string;
+  /** Fraction of training items from the user's data (default 0.5). */
+  dataRatio?: number;
+  /** A time budget, or a number of steps. */
+  minutes?: number;
+  steps?: number;
+  /** Training preset (default 'default') and config overrides (lr, warmup, ...; validated). */
+  preset?: string;
+  overrides?: Record<string, unknown>;
+  quiet?: boolean;
+  /** Replace a run already in `out`. */
+  force?: boolean;
 }
 
 /** Tessera.fromPretrained under the name other libraries use for the same call. */
