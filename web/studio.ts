@@ -6,7 +6,7 @@
 // are plotted with plots.ts. The in-browser mode draws with the existing local engine (local.ts: a Web
 // Worker on the TypeScript kernels), with no server model call. window.tessera exposes state for tests.
 import { createLocalStudio, type LocalStudio, paintImage } from './local.js';
-import { type Curves, renderCurves } from './plots.js';
+import { type Benchmark, type Curves, renderBenchmark, renderCurves } from './plots.js';
 
 type Mode = 'server' | 'in-browser';
 
@@ -31,10 +31,19 @@ interface Exposed {
   partials: number;
   session: SessionView | null;
   plot: ReturnType<typeof renderCurves> | null;
+  benchmark: ReturnType<typeof renderBenchmark> | null;
   local: LocalStudio | null;
 }
 
-const exposed: Exposed = { mode: 'server', requestId: null, partials: 0, session: null, plot: null, local: null };
+const exposed: Exposed = {
+  mode: 'server',
+  requestId: null,
+  partials: 0,
+  session: null,
+  plot: null,
+  benchmark: null,
+  local: null,
+};
 const MODEL = document.body.dataset.model ?? 'tessera-default';
 const N = 4;
 
@@ -333,6 +342,13 @@ async function showCurves(): Promise<void> {
       (m ? `${m.tessera.image_size}x${m.tessera.image_size} images, context ${m.tessera.context}` : ''),
   );
   document.body.dataset.curves = 'drawn';
+  const e = await fetch(`/studio/model/${MODEL}/eval.json`);
+  if (e.ok) {
+    const bench = (await e.json()) as Benchmark;
+    exposed.benchmark = renderBenchmark(element('benchmark'), bench);
+    say('benchmark-status', bench.source);
+    document.body.dataset.benchmark = 'drawn';
+  } else say('benchmark-status', `no benchmark for ${MODEL} (eval.json: HTTP ${e.status})`);
 }
 
 function mount(): void {

@@ -152,6 +152,13 @@ browserTest(
             .distr,
       );
       assert.equal(distr, 3, 'the loss axis is logarithmic (uPlot distr 3)');
+      // the benchmark numbers as bars: held-out beside trained, the shipped model's eval.json
+      await page.waitForFunction(() => document.body.dataset.benchmark === 'drawn', null, { timeout: 30_000 });
+      assert.ok((await page.locator('#benchmark canvas').count()) > 0, 'the benchmark plot has a canvas');
+      const bars = await page.evaluate(
+        () => (window as unknown as { tessera: { benchmark: { data: unknown[][] } } }).tessera.benchmark.data.length,
+      );
+      assert.equal(bars, 3, 'metric index, held-out and trained columns');
       await shot(page, '#curves-section', 'panel-curves');
 
       // in-browser mode: the page says so, and draws with no POST to the server
