@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { defaultModelDir } from '../../src/model/index.js';
 import {
   CRC_KEY,
   FILE_ORDER_CRC_KEY,
@@ -142,4 +143,20 @@ test('a corrupted data byte or a truncated re-saved file is still refused with t
   const b = readFileSync(bare);
   writeFileSync(bare, b.subarray(0, b.length - 4));
   assert.throws(() => readSafetensors(bare), /data ends at byte \d+ but the data section has|tensors cover/);
+});
+
+test('the shipped weights re-saved by another tool in reversed order (metadata kept) load identically', () => {
+  for (const file of [
+    join(defaultModelDir(), 'weights.safetensors'),
+    join(defaultModelDir(), 'image-tokenizer', 'weights.safetensors'),
+  ]) {
+    const ours = readSafetensors(file);
+    assert.equal(ours.checksum, 'tensors', `${file} carries the order-independent checksum`);
+    const out = join(dir, 'shipped-reversed.safetensors');
+    python('rewrite', file, out, '--pad', '24');
+    const back = readSafetensors(out);
+    assert.equal(back.checksum, 'tensors');
+    assert.deepEqual([...back.tensors.keys()].sort(), [...ours.tensors.keys()].sort());
+    for (const [name, t] of ours.tensors) assert.deepEqual(back.tensors.get(name)!.data, t.data, name);
+  }
 });
