@@ -66,3 +66,27 @@ export function packBatch(
   });
   return { B, T, ids, pos2d, targets, imageRows, textRows, tasks };
 }
+
+/**
+ * Per-row loss weights for the edit recipe "weight on the tokens that must change" (config editChangeWeight):
+ * a row whose target is an image code that differs from the code the previous image in the same sequence
+ * has at that grid position gets `weight`; every other row 1. The previous image is the user's input for a
+ * single edit, or the model's last picture in a chain; the first image of a sequence (text-to-image) has
+ * none, so its rows stay 1. `textVocab`: code tokens are the ids at or above it (MultimodalModel.lossFrom).
+ */
+export function changedCodeWeights(b: Batch, textVocab: number, grid: number, weight: number): Float32Array {
+  const w = new Float32Array(b.B * b.T).fill(1);
+  const last = new Int32Array(grid * grid);
+  for (let r = 0; r < b.B; r++) {
+    last.fill(-1);
+    for (let t = 0; t < b.T; t++) {
+      const i = r * b.T + t;
+      const p = b.pos2d[i];
+      if (p < 0 || b.ids[i] < textVocab) continue;
+      // row i-1 predicts this code: weigh it if the previous image had another code here
+      if (t > 0 && b.targets[i - 1] === b.ids[i] && last[p] >= 0 && last[p] !== b.ids[i]) w[i - 1] = weight;
+      last[p] = b.ids[i];
+    }
+  }
+  return w;
+}

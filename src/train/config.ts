@@ -36,6 +36,9 @@ export interface TrainConfig {
   /** Probability of replacing the text condition of image-producing items by an empty prompt, so that
    *  guidance has an unconditional model (moved here from the model config: only training reads it). */
   condDropout: number;
+  /** The edit recipe "weight on the tokens that must change": the loss weight of an image-code target that
+   *  differs from the previous image's code at its position (batch.ts changedCodeWeights); 1 = off. */
+  editChangeWeight: number;
   /** Task kind -> weight in the mixture. */
   mixture: Partial<Record<TaskKind, number>>;
   /** The user's own data: a JSONL manifest (src/data/manifest; '' = none). Its train-split lines are mixed
@@ -66,6 +69,7 @@ const base: TrainConfig = {
   ckptEvery: 200,
   keepEvery: 0,
   condDropout: 0.1,
+  editChangeWeight: 1,
   mixture: { ...DEFAULT_MIXTURE },
   data: '',
   dataRatio: 0.5,
@@ -136,6 +140,8 @@ export function trainConfig(
   for (const k of ['data', 'init'] as const)
     if (typeof c[k] !== 'string')
       problems.push(`${k} must be a path (a string; '' for none), got ${JSON.stringify(c[k])}`);
+  if (!(typeof c.editChangeWeight === 'number' && c.editChangeWeight >= 1 && c.editChangeWeight <= 100))
+    problems.push(`editChangeWeight must be a number in [1, 100], got ${JSON.stringify(c.editChangeWeight)}`);
   if (!(typeof c.dataRatio === 'number' && c.dataRatio >= 0 && c.dataRatio <= 1))
     problems.push(`dataRatio must be in [0, 1], got ${JSON.stringify(c.dataRatio)}`);
   const mix = c.mixture as Record<string, unknown> | null;

@@ -8,7 +8,7 @@
 // - Its record: MetricsLog, plotCurves (and plotSeries, logAxis: the SVG plot on a log loss axis).
 // - Own data: fineTune (the user's manifest mixed with the world's mixture, optionally from a model
 //   folder), loadOwnData, and scores on a set of items (scoreItems: loss, caption-match; imageFit).
-export { type Batch, makeBatch, packBatch, trainingSequence } from './batch.js';
+export { type Batch, changedCodeWeights, makeBatch, packBatch, trainingSequence } from './batch.js';
 export { BucketBatcher, type BucketState, meanItemsPerBatch } from './buckets.js';
 export { type CacheCursor, CacheSource, positions2d, type TokenSequence, writeTaskCache } from './cache.js';
 export { TRAIN_LIMITS, TRAIN_PRESETS, type TrainConfig, type TrainPreset, trainConfig } from './config.js';

@@ -7,6 +7,7 @@ import type { TaskKind } from '../data/index.js';
 import type { Tokenizers } from '../model/index.js';
 import { loadModel, MultimodalModel, modelConfig, saveModel } from '../model/index.js';
 import { AdamW, clipGradNorm, cosineLr, Rng, tidy } from '../tensor/index.js';
+import { changedCodeWeights } from './batch.js';
 import { BucketBatcher } from './buckets.js';
 import { type TrainConfig, trainConfig } from './config.js';
 import { Mixture, type MixtureState } from './mixture.js';
@@ -148,7 +149,10 @@ export class Trainer {
     const r = tidy(() => {
       this.model.params.zeroGrad();
       const h = this.model.hidden(b.ids, b.pos2d, b.B, b.T); // (B, T, C)
-      const loss = this.model.lossFrom(h, b.targets, null, rowLoss);
+      const mc = this.model.config;
+      const weights =
+        c.editChangeWeight !== 1 ? changedCodeWeights(b, mc.textVocabSize, mc.imageGrid, c.editChangeWeight) : null;
+      const loss = this.model.lossFrom(h, b.targets, weights, rowLoss);
       loss.backward();
       const gradNorm = clipGradNorm(this.model.params, c.clip);
       this.optimizer.update(lr);

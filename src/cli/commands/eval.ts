@@ -5,7 +5,7 @@
 // world items beside them, to measure fine-tuning (docs/model.md, "Training on your own data").
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { evaluationItems, type TaskKind } from '../../data/index.js';
 import {
   DEFAULT_EVAL_N,
@@ -35,12 +35,32 @@ interface EvalFlags {
   guidance: number;
   lenient?: boolean;
   json?: boolean;
+  tasks?: TaskKind[];
+}
+
+const TASK_KINDS = Object.keys(DEFAULT_MIXTURE) as TaskKind[];
+
+/** --tasks edit,chain: a comma-separated subset of the mixture's task kinds. */
+function tasksOption(v: string): TaskKind[] {
+  const kinds = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean) as TaskKind[];
+  const bad = kinds.filter((k) => !TASK_KINDS.includes(k));
+  if (kinds.length === 0 || bad.length)
+    throw new InvalidArgumentError(`unknown task kind ${bad.join(', ') || '(none)'}; kinds: ${TASK_KINDS.join(', ')}`);
+  return kinds;
 }
 
 /** The options `eval` and `eval-scaling` share. */
 function evalOptions(c: Command): Command {
   return c
     .option('--n <n>', 'items per task kind', intOption('n', 1), DEFAULT_EVAL_N)
+    .option(
+      '--tasks <kinds>',
+      `only these task kinds, comma-separated (default: all: ${TASK_KINDS.join(',')})`,
+      tasksOption,
+    )
     .option(
       '--factor-n <n>',
       'held-out split: items per held-out factor (default: --n; 0: none)',
@@ -65,7 +85,7 @@ function evalOptions(c: Command): Command {
 function runEval(dir: string, o: EvalFlags): EvalResult {
   const { model, tok } = loadModel(dir);
   return evaluateHeldout(model, tok, {
-    tasks: Object.keys(DEFAULT_MIXTURE) as TaskKind[],
+    tasks: o.tasks ?? TASK_KINDS,
     n: o.n,
     factorN: o.factorN,
     split: o.split,
