@@ -95,7 +95,7 @@ test('tables have header rows: eval, eval-dialogue, doctor, data check', () => {
   assert.equal(e.status, 0, e.stderr);
   const lines = e.stdout.trim().split('\n');
   assert.match(lines[0], /^metric +value +95% interval +n$/);
-  assert.match(lines[1], /^\S+ +(\d\.\d{3}|n\/a) +\d+$/);
+  assert.match(lines[1], /^\S+ +(\d\.\d{3}|n\/a) +(\[\d\.\d{3}, \d\.\d{3}\]|n\/a) +\d+$/);
   const d = run('eval-dialogue', '--n', '1', '--turns', '1');
   assert.equal(d.status, 0, d.stderr);
   assert.match(d.stdout.split('\n')[0], /^metric +value$/);

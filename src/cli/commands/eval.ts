@@ -23,6 +23,7 @@ import { DEFAULT_GUIDANCE } from '../../infer/index.js';
 import { defaultModelDir, loadModel } from '../../model/index.js';
 import { DEFAULT_MIXTURE, itemLosses, loadOwnData, scoreItems } from '../../train/index.js';
 import { intOption, nonNegativeOption, splitOption } from '../options.js';
+import { formatTable } from '../table.js';
 
 export function printMetrics(r: EvalResult): void {
   console.log(formatMetricTable(r));
@@ -169,8 +170,7 @@ export function registerEvalDialogue(program: Command): void {
         onItem: (what, i) => process.stderr.isTTY && process.stderr.write(`\r${what} ${i + 1}/${o.n}\x1b[K`),
       });
       if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-      for (const [k, v] of Object.entries(m))
-        console.log(`${k.padEnd(28)} ${v === null ? '   n/a' : v.toFixed(3).padStart(6)}`);
+      console.log(formatTable(['metric', 'value'], Object.entries(m)));
       console.error(
         `${o.n} chains of ${o.turns} turns, ${o.n} compound and ${o.n} imagine items in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );
@@ -204,13 +204,10 @@ export function registerEvalData(program: Command): void {
         const l = itemLosses(model, tok, evaluationItems(kinds, o.world, 1000, 'heldout'));
         out.world = { n: l.length, ...meanSe(l) };
       }
-      const f = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v));
-      for (const [k, v] of Object.entries(out))
-        console.log(
-          `${k.padEnd(8)} ${Object.entries(v as object)
-            .map(([a, b]) => `${a} ${f(b)}`)
-            .join('  ')}`,
-        );
+      const rows = Object.entries(out).flatMap(([set, v]) =>
+        Object.entries(v as object).map(([score, x]) => [set, score, x]),
+      );
+      console.log(formatTable(['items', 'score', 'value'], rows));
       if (o.json) console.log(JSON.stringify(out));
     });
 }
