@@ -142,25 +142,32 @@ export class Service {
   /** One text-only turn on an image outside any stored session (variations' caption, Gemini's questions). */
   async answer(model: string, history: SessionJson, input: TurnRequest, onProgress?: (p: Progress) => void) {
     const m = this.model(model);
-    const result = await this.host.submit(
-      {
-        kind: 'turn',
-        model: m.id,
-        session: history,
-        input: { text: input.text, image: input.image?.image.data },
-        options: {
-          mode: input.mode,
-          guidance: input.guidance,
-          imageGuidance: input.imageGuidance,
-          temperature: input.temperature,
-        },
-        keep: false,
-      },
-      { onProgress },
-    );
+    const result = await this.submitTurn(m.id, history, input, false, onProgress);
     if (result.kind !== 'turn') throw new Error('the worker answered a turn with images');
     return result.turn.output.map((o) =>
       o.kind === 'text' ? o : { kind: 'image' as const, rgb: { width: m.imageSize, height: m.imageSize, data: o.rgb } },
+    );
+  }
+
+  /** A turn job for the worker: `keep` keeps the session live (its KV cache) for the next turn. */
+  private submitTurn(
+    model: string,
+    session: SessionJson,
+    input: TurnRequest,
+    keep: boolean,
+    onProgress?: (p: Progress) => void,
+  ) {
+    const { mode, guidance, imageGuidance, temperature } = input;
+    return this.host.submit(
+      {
+        kind: 'turn',
+        model,
+        session,
+        input: { text: input.text, image: input.image?.image.data },
+        options: { mode, guidance, imageGuidance, temperature },
+        keep,
+      },
+      { onProgress },
     );
   }
 
@@ -207,22 +214,7 @@ export class Service {
     const s = await this.session(id);
     const m = this.model(s.model, 'session.model');
     const t0 = performance.now();
-    const result = await this.host.submit(
-      {
-        kind: 'turn',
-        model: m.id,
-        session: await this.sessionJson(s),
-        input: { text: input.text, image: input.image?.image.data },
-        options: {
-          mode: input.mode,
-          guidance: input.guidance,
-          imageGuidance: input.imageGuidance,
-          temperature: input.temperature,
-        },
-        keep: true,
-      },
-      { onProgress },
-    );
+    const result = await this.submitTurn(m.id, await this.sessionJson(s), input, true, onProgress);
     if (result.kind !== 'turn') throw new Error('the worker answered a turn with images');
     const inputImage = input.image ? await this.store.putImage(pngOf(input.image.image)) : undefined;
     const output = await Promise.all(

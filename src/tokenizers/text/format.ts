@@ -56,6 +56,11 @@ export function saveTokenizer(tok: BpeTokenizer, path: string): void {
     `{\n  "format": ${JSON.stringify(j.format)},\n  "version": ${j.version},\n` +
     `  "pretokenizer": ${JSON.stringify(j.pretokenizer)},\n  "vocab_size": ${j.vocab_size},\n` +
     `  "special_tokens": ${JSON.stringify(j.special_tokens)},\n  "merges": [\n${merges}\n  ]\n}\n`;
+  writeTextAtomic(path, text);
+}
+
+/** Writes a text file via a temp file and a rename (a crash leaves the old file or the new, never half). */
+export function writeTextAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     writeFileSync(tmp, text);

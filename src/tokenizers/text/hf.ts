@@ -11,10 +11,10 @@
 // Import accepts exactly this pipeline and id layout (what export writes); anything else (another
 // normalizer or pre-tokenizer, dropout, a byte fallback, other ids) is refused naming the field, because
 // the ids would not mean the same to a tessera model.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { BpeTokenizer } from './bpe.js';
-import { FORMAT, TokenizerFileError, tokenizerFromJson, VERSION } from './format.js';
+import { FORMAT, TokenizerFileError, tokenizerFromJson, VERSION, writeTextAtomic } from './format.js';
 import { PRETOKENIZER } from './pretokenize.js';
 
 const REEXPORT = 'export it from a tessera tokenizer with `tessera tokenizer export-hf`';
@@ -91,14 +91,7 @@ export function tokenizerToHf(tok: BpeTokenizer): Record<string, unknown> {
 /** Writes the HF tokenizer.json via temp file + rename. */
 export function saveHfTokenizer(tok: BpeTokenizer, path: string): void {
   const text = `${JSON.stringify(tokenizerToHf(tok), null, 1)}\n`;
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeTextAtomic(path, text);
 }
 
 /** Reads an HF tokenizer.json with tessera's pipeline and id layout (see the header). */
