@@ -169,6 +169,7 @@ async function generateOnServer(prompt: string, seed: number): Promise<void> {
   exposed.requestId = null;
   exposed.partials = 0;
   say('progress', 'asking the server...');
+  say('prompt-note', '');
   let completed = 0;
   await postSse('/v1/images/generations', { prompt, n: N, seed, stream: true, model: MODEL }, (event, data) => {
     const d = data as {
@@ -176,6 +177,7 @@ async function generateOnServer(prompt: string, seed: number): Promise<void> {
       index: number;
       request_id?: string;
       progress?: { done: number; total: number };
+      prompt?: { sent: string; canonicalized: boolean; notices: string[] };
     };
     images[d.index].src = `data:image/png;base64,${d.b64_json}`;
     if (event === 'image_generation.partial_image') {
@@ -185,10 +187,17 @@ async function generateOnServer(prompt: string, seed: number): Promise<void> {
       completed++;
       exposed.requestId = d.request_id ?? null;
       say('progress', `done: ${completed} / ${N} variants (request ${d.request_id})`);
+      if (d.prompt) say('prompt-note', promptNote(d.prompt));
     }
   });
   if (completed !== N) throw new Error(`the server sent ${completed} of ${N} variants`);
   document.body.dataset.grid = 'server';
+}
+
+/** What the server's prompt reader did: the trained phrasing it sent, and what the model cannot draw. */
+function promptNote(p: { sent: string; canonicalized: boolean; notices: string[] }): string {
+  const sent = p.canonicalized ? `sent in the trained phrasing: "${p.sent}"` : 'sent as written';
+  return [sent, ...p.notices].join('; ');
 }
 
 /** Generate in-browser: the local engine (a Web Worker), no server model call; no feedback (no request). */

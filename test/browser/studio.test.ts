@@ -83,6 +83,11 @@ browserTest(
       );
       assert.ok(partials > 0, 'partial images were shown while drawing');
       assert.match((await page.textContent('#progress')) ?? '', /^done: 4 \/ 4 variants/);
+      // the server's prompt reader sent the trained phrasing, and the page says so
+      assert.match(
+        (await page.textContent('#prompt-note')) ?? '',
+        /sent in the trained phrasing: "draw a large red circle at the top left, on a white background"/,
+      );
       await shot(page, '#grid-section', 'grid');
 
       // a thumbs-up and an A/B pick, both stored with the request id
