@@ -147,6 +147,11 @@ export function pngAt(img: RgbImage, k: number): Buffer {
   return encodePngAt(img, k);
 }
 
+/** PNG bytes at k times their size: the bytes themselves when k is 1 (nothing decoded or encoded again). */
+export function servedPng(png: Uint8Array, k: number, source: string): Buffer {
+  return k === 1 ? Buffer.from(png) : pngAt(pngToRgb(png, source), k);
+}
+
 /** A partial image while its codes are drawn: the decoded image with the rows of patches not drawn yet grey. */
 export function partialImage(decoded: RgbImage, done: number, grid: number): RgbImage {
   const patch = decoded.height / grid;

@@ -35,7 +35,8 @@ export interface DrawRequest {
 
 export interface Drawn {
   requestId: string;
-  images: { rgb: RgbImage; hash: ImageHash }[];
+  /** Each variant's pixels, its PNG (the stored bytes) and their hash. */
+  images: { rgb: RgbImage; png: Buffer; hash: ImageHash }[];
   ms: number;
 }
 
@@ -109,11 +110,14 @@ export class Service {
       { onProgress },
     );
     const size = m.imageSize;
+    // the worker's PNG is stored as it is; a masked edit's composite is encoded here
     const drawn = images(result).map((d) => {
       const rgb: RgbImage = { width: size, height: size, data: d.rgb };
-      return r.image && r.mask ? applyMask(r.image.image, rgb, r.mask) : rgb;
+      if (!(r.image && r.mask)) return { rgb, png: Buffer.from(d.png) };
+      const masked = applyMask(r.image.image, rgb, r.mask);
+      return { rgb: masked, png: pngOf(masked) };
     });
-    const hashes = await Promise.all(drawn.map((img) => this.store.putImage(pngOf(img))));
+    const hashes = await Promise.all(drawn.map((img) => this.store.putImage(img.png)));
     const inputImage = r.image ? await this.store.putImage(pngOf(r.image.image)) : undefined;
     const requestId = `req_${randomUUID()}`;
     const ms = performance.now() - t0;
@@ -136,7 +140,7 @@ export class Service {
       outputs: hashes,
       ms,
     });
-    return { requestId, images: drawn.map((rgb, i) => ({ rgb, hash: hashes[i] })), ms };
+    return { requestId, images: drawn.map((img, i) => ({ ...img, hash: hashes[i] })), ms };
   }
 
   /** One text-only turn on an image outside any stored session (variations' caption, Gemini's questions). */

@@ -241,6 +241,17 @@ function withCell(cell: number | null, f: (cell: number) => Edit): Edit | null {
   return cell === null ? null : f(cell);
 }
 
+/** What the model should be sent for a user's edit instruction on a scene: the trained phrasing when the
+ *  instruction parses completely, else the user's own text; notices either way (promptForModel's twin). */
+export function instructionForModel(
+  text: string,
+  scene: Scene,
+): { text: string; canonicalized: boolean; notices: string[] } {
+  const p = parseInstruction(text, scene);
+  if (!p.complete || p.canonical === null) return { text, canonicalized: false, notices: p.notices };
+  return { text: p.canonical, canonicalized: p.canonical !== text.trim(), notices: p.notices };
+}
+
 /** Parses an edit instruction; with the scene being edited it also resolves the Edit. */
 export function parseInstruction(text: string, scene?: Scene): InstructionParse {
   const toks = tokenize(text);

@@ -7,16 +7,15 @@
 import type { Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import { parseImage, parseInstruction, promptForModel } from '../../data/index.js';
+import { instructionForModel, parseImage, promptForModel } from '../../data/index.js';
 import { DEFAULT_GUIDANCE } from '../../infer/index.js';
 import { errorBody, errorInfo, formBody, formValues, jsonBody, parseWith, seedSchema } from '../http.js';
 import {
   type ModelImage,
   parseSize,
-  pngAt,
-  pngToRgb,
   RequestError,
   type ServedSize,
+  servedPng,
   uploadedImage,
   uploadedMask,
 } from '../images.js';
@@ -81,7 +80,7 @@ function answer(c: Context, d: Drawn, size: ServedSize, format: 'b64_json' | 'ur
       data: d.images.map((img) =>
         format === 'url'
           ? { url: `${base}/v1/images/${img.hash}.png${size.scale > 1 ? `?scale=${size.scale}` : ''}` }
-          : { b64_json: pngAt(img.rgb, size.scale).toString('base64') },
+          : { b64_json: servedPng(img.png, size.scale, 'drawn image').toString('base64') },
       ),
       tessera: {
         request_id: d.requestId,
@@ -101,6 +100,9 @@ function answer(c: Context, d: Drawn, size: ServedSize, format: 'b64_json' | 'ur
 }
 
 /** Draws with progress as server-sent events: partial images, then one completed event per variant. */
+/** raw_prompt: the user's text, sent as written. */
+const asWritten = (text: string) => ({ text, canonicalized: false, notices: [] as string[] });
+
 /** What the answer says about the prompt: as asked, as sent to the model, and the reader's notices. */
 function promptInfo(asked: string, sent: { text: string; canonicalized: boolean; notices: string[] }) {
   return { asked, sent: sent.text, canonicalized: sent.canonicalized, notices: sent.notices };
@@ -124,7 +126,7 @@ function streamed(
         if (!partial) return;
         const k = partialIndex.get(partial.index) ?? 0;
         partialIndex.set(partial.index, k + 1);
-        const b64 = pngAt(pngToRgb(partial.png, 'partial image'), size.scale).toString('base64');
+        const b64 = servedPng(partial.png, size.scale, 'partial image').toString('base64');
         sent.push(
           sse.writeSSE({
             event: `${kind}.partial_image`,
@@ -145,7 +147,7 @@ function streamed(
           event: `${kind}.completed`,
           data: JSON.stringify({
             type: `${kind}.completed`,
-            b64_json: pngAt(img.rgb, size.scale).toString('base64'),
+            b64_json: servedPng(img.png, size.scale, 'drawn image').toString('base64'),
             index,
             request_id: d.requestId,
             prompt,
@@ -184,7 +186,7 @@ export function openaiRoutes(app: Hono, service: Service): void {
     const b = await jsonBody(c, genSchema);
     const m = service.model(b.model);
     const size = parseSize(b.size, m.imageSize);
-    const sent = b.raw_prompt ? { text: b.prompt, canonicalized: false, notices: [] } : promptForModel(b.prompt);
+    const sent = b.raw_prompt ? asWritten(b.prompt) : promptForModel(b.prompt);
     const prompt = promptInfo(b.prompt, sent);
     const req = {
       endpoint: 'images.generations',
@@ -217,11 +219,7 @@ export function openaiRoutes(app: Hono, service: Service): void {
     const size = parseSize(b.size, m.imageSize);
     const image = requireImage(form.files, m.imageSize);
     const mask = form.files.mask ? uploadedMask(form.files.mask, image, m.imageSize) : undefined;
-    const read = b.raw_prompt ? null : parseInstruction(b.prompt, parseImage(image.image));
-    const sent =
-      read?.complete && read.canonical
-        ? { text: read.canonical, canonicalized: read.canonical !== b.prompt.trim(), notices: read.notices }
-        : { text: b.prompt, canonicalized: false, notices: read?.notices ?? [] };
+    const sent = b.raw_prompt ? asWritten(b.prompt) : instructionForModel(b.prompt, parseImage(image.image));
     const prompt = promptInfo(b.prompt, sent);
     const req = {
       endpoint: 'images.edits',

@@ -7,7 +7,7 @@ import type { Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { errorBody, errorInfo, formBody, formValues, jsonBody, parseWith, seedSchema } from '../http.js';
-import { pngAt, pngToRgb, RequestError, uploadedImage } from '../images.js';
+import { RequestError, servedPng, uploadedImage } from '../images.js';
 import type { Service, TurnRequest } from '../service.js';
 import type { StoredSession, StoredTurn } from '../store/types.js';
 
@@ -195,7 +195,7 @@ export function sessionRoutes(app: Hono, service: Service): void {
     if (!png) throw new RequestError(`no image ${hash} in the store`, 'hash', 404, 'not_found');
     const scale = Number(c.req.query('scale') ?? 1);
     if (![1, 2, 4, 8, 16].includes(scale)) throw new RequestError('scale: must be 1, 2, 4, 8 or 16', 'scale');
-    const body = scale === 1 ? png : pngAt(pngToRgb(png, 'stored image'), scale);
+    const body = servedPng(png, scale, 'stored image');
     return c.body(new Uint8Array(body), 200, {
       'content-type': 'image/png',
       'cache-control': 'public, max-age=31536000, immutable',
