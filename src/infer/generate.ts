@@ -10,6 +10,12 @@ import { buildSequence, specialIds, type Tokenizers } from '../model/index.js';
 import { Rng } from '../tensor/index.js';
 import { DEFAULT_GUIDANCE, type Prompt, type SampleOptions, sampleImages } from './sample.js';
 
+/** A request the model cannot take as given (an empty prompt, an image of another size, n out of range, a
+ *  turn with nothing in it, an input longer than the context): the caller's input, not a failure inside. */
+export class RequestInputError extends Error {
+  override name = 'RequestInputError';
+}
+
 export interface GenerateOptions {
   /** How many variants (each from its own seed). Default 1. */
   n?: number;
@@ -51,12 +57,12 @@ export function imagePrompt(segments: Segment[], tok: Tokenizers, dropText: bool
 export function checkModelImage(tok: Tokenizers, image: RgbImage): void {
   const s = tok.image.imageSize;
   if (image.width !== s || image.height !== s || image.data.length !== s * s * 3)
-    throw new Error(`the image is ${image.width}x${image.height}, the model works on ${s}x${s} RGB images`);
+    throw new RequestInputError(`the image is ${image.width}x${image.height}, the model works on ${s}x${s} RGB images`);
 }
 
 function drawImages(model: MultimodalModel, tok: Tokenizers, segments: Segment[], o: GenerateOptions): RgbImage[] {
   const n = o.n ?? 1;
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`n must be an integer in 1..64, got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new RequestInputError(`n must be an integer in 1..64, got ${n}`);
   const so: SampleOptions = {
     guidance: o.guidance ?? DEFAULT_GUIDANCE,
     imageGuidance: o.imageGuidance ?? 1,
@@ -91,7 +97,7 @@ export function generateImages(
   o: GenerateOptions = {},
 ): RgbImage[] {
   if (prompt.trim() === '')
-    throw new Error('the prompt is empty: say what to draw, e.g. "a red circle in the top left"');
+    throw new RequestInputError('the prompt is empty: say what to draw, e.g. "a red circle in the top left"');
   return drawImages(model, tok, [userText(prompt)], o);
 }
 
@@ -104,7 +110,7 @@ export function editImage(
   o: GenerateOptions = {},
 ): RgbImage[] {
   if (instruction.trim() === '')
-    throw new Error('the instruction is empty: say what to change, e.g. "make the circle blue"');
+    throw new RequestInputError('the instruction is empty: say what to change, e.g. "make the circle blue"');
   checkModelImage(tok, image);
   return drawImages(model, tok, [userImage({ pixels: image }), userText(instruction)], { temperature: 0, ...o });
 }

@@ -10,6 +10,7 @@ export {
   type GenerateOptions,
   generateImages,
   imagePrompt,
+  RequestInputError,
   turnPrompt,
 } from './generate.js';
 export {

@@ -23,7 +23,7 @@ import {
 } from '../data/index.js';
 import type { MultimodalModel, Tokenizers } from '../model/index.js';
 import { Rng } from '../tensor/index.js';
-import { checkModelImage, turnPrompt } from './generate.js';
+import { checkModelImage, RequestInputError, turnPrompt } from './generate.js';
 import { DEFAULT_SHAPE, SESSION_LIMITS, SessionFileError, type SessionShape } from './session-file.js';
 
 export { SESSION_LIMITS, SessionFileError, type SessionShape, sessionShape } from './session-file.js';
@@ -376,7 +376,7 @@ export class SessionStore {
 
 function checkInput(engine: Engine, input: TurnInput): void {
   const text = input.text?.trim() ?? '';
-  if (text === '' && !input.image) throw new Error('a turn needs text, an image, or both; got neither');
+  if (text === '' && !input.image) throw new RequestInputError('a turn needs text, an image, or both; got neither');
   if (input.image) checkModelImage(engine.tok, input.image);
 }
 
@@ -425,7 +425,7 @@ export function contextPrompts(
           : null,
       };
   }
-  throw new Error(
+  throw new RequestInputError(
     `the input alone does not fit the model's context of ${model.config.blockSize} tokens; shorten the text`,
   );
 }

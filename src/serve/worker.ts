@@ -13,7 +13,9 @@ import {
   editImage,
   generateImages,
   type Progress,
+  RequestInputError,
   Session,
+  SessionFileError,
   type SessionJson,
   sessionShape,
   type TurnOptions,
@@ -166,7 +168,7 @@ parentPort!.on('message', (msg: { id: number; job: Job; deadline: number }) => {
     const kind =
       e instanceof JobTimeout
         ? 'timeout'
-        : e instanceof Error && /^(the |a turn|the input)/.test(e.message)
+        : e instanceof RequestInputError || e instanceof SessionFileError
           ? 'input'
           : 'internal';
     post({ id: msg.id, type: 'error', kind, message: (e as Error).message, ms: performance.now() - t0 });

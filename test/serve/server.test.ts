@@ -348,6 +348,10 @@ describe('sessions', () => {
     const empty = await call(`/v1/sessions/${id}/turns`, json({ text: '  ' }));
     assert.equal(empty.status, 400);
     assert.equal(empty.body.error.param, 'text');
+    // a turn longer than the model's context: the library's RequestInputError, as a 422
+    const long = await call(`/v1/sessions/${id}/turns`, json({ text: 'draw a red circle '.repeat(100) }));
+    assert.equal(long.status, 422, JSON.stringify(long.body));
+    assert.match(long.body.error.message, /does not fit the model's context/);
     assert.equal((await call(`/v1/sessions/${id}/undo`, { method: 'POST' })).status, 409);
     const br = await call(`/v1/sessions/${id}/branch`, json({ from: 9 }));
     assert.equal(br.status, 404);
