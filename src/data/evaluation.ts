@@ -49,10 +49,12 @@ const FACTOR_GROUPS: readonly { task: WorldTask; has: (first: Scene, last: Scene
  * held-out word, n sign-reading items of held-out words, n text-to-image items with a character of a
  * held-out identity, n edits that must keep an object of a held-out pair, n edits that must keep a
  * character of a held-out identity. A stream apart from evaluationItems' (seed + 1), first items that fit.
+ * With `tasks`, only the groups of those task kinds (eval --tasks t2i,ocr: no factor edits).
  */
-export function factorItems(n: number, seed = 1000): TaskItem[] {
+export function factorItems(n: number, seed = 1000, tasks: readonly TaskKind[] | null = null): TaskItem[] {
   const out: TaskItem[] = [];
   for (const g of FACTOR_GROUPS) {
+    if (tasks && !tasks.includes(g.task)) continue;
     let found = 0;
     for (let i = 0; found < n; i++) {
       if (i > n * 1000)

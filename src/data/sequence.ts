@@ -18,6 +18,9 @@ export const WORLD_TASKS = [
   'fact',
   'fact_t2i',
   'imagine',
+  'letters_t2i',
+  'letters_ocr',
+  'plan',
 ] as const;
 export const TASK_KINDS = [...WORLD_TASKS, 'emoji_caption', 'emoji_edit'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];

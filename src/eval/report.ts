@@ -20,10 +20,12 @@ export interface HeldoutEvalOptions {
   tasks: readonly TaskKind[];
   /** Items per task kind. */
   n: number;
-  /** Items per held-out factor (factorItems; held-out split only; 0: none). Default n. */
+  /** Items per held-out factor (factorItems of the groups in `tasks`; held-out split only; 0: none). Default n. */
   factorN?: number;
   split?: Split;
   guidance?: number;
+  /** SampleOptions.keepBias (models with KEEP). */
+  keepBias?: number;
   /** Also the lenient verifier's verdicts on the same outputs (EvalResult.lenient). */
   lenient?: boolean;
 }
@@ -31,11 +33,11 @@ export interface HeldoutEvalOptions {
 /** The evaluation `tessera eval` runs: task items, then factor items pooled into the factor metrics. */
 export function evaluateHeldout(model: MultimodalModel, tok: Tokenizers, o: HeldoutEvalOptions): EvalResult {
   const split = o.split ?? 'heldout';
-  const opts = { guidance: o.guidance, lenient: o.lenient };
+  const opts = { guidance: o.guidance, keepBias: o.keepBias, lenient: o.lenient };
   const r = evaluate(model, tok, evaluationItems(o.tasks, o.n, 1000, split), opts);
   const fn = split === 'heldout' ? (o.factorN ?? o.n) : 0;
   if (fn === 0) return r;
-  return mergeResults(r, evaluate(model, tok, factorItems(fn), { ...opts, keys: FACTOR_KEYS }), FACTOR_KEYS);
+  return mergeResults(r, evaluate(model, tok, factorItems(fn, 1000, o.tasks), { ...opts, keys: FACTOR_KEYS }), FACTOR_KEYS);
 }
 
 export interface MetricRow {

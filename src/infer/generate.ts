@@ -29,6 +29,8 @@ export interface GenerateOptions {
   /** Nucleus sampling for the codes (1 = off). */
   topP?: number;
   seed?: number;
+  /** Models with KEEP: lowers its logit (SampleOptions.keepBias). */
+  keepBias?: number;
   /** Streaming progress (one call per code position, all variants at once). */
   onProgress?: SampleOptions['onProgress'];
 }
@@ -69,6 +71,7 @@ function drawImages(model: MultimodalModel, tok: Tokenizers, segments: Segment[]
     temperature: o.temperature ?? 0.7,
     topK: o.topK ?? 0,
     topP: o.topP ?? 1,
+    keepBias: o.keepBias,
     onProgress: o.onProgress,
   };
   // The unconditional and bare prompts only when guidance uses them.

@@ -24,11 +24,13 @@ export {
 } from './plan.js';
 export {
   DEFAULT_GUIDANCE,
+  DEFAULT_KEEP_BIAS,
   guide,
   type PrefixCache,
   type Progress,
   type Prompt,
   pickToken,
+  previousImageCodes,
   type SampleOptions,
   sampleImages,
   sampleTurn,

@@ -15,6 +15,9 @@ import { type KVCache, noGrad, type Rng, type Tensor, tidy } from '../tensor/ind
  */
 export const DEFAULT_GUIDANCE = 1;
 
+/** Default SampleOptions.keepBias: 0, KEEP as the model scores it (docs/model.md, "Recipes"). */
+export const DEFAULT_KEEP_BIAS = 0;
+
 export interface Prompt {
   ids: Int32Array;
   pos2d: Int32Array;
@@ -32,6 +35,9 @@ export interface SampleOptions {
   /** The image scale s_I of two-scale guidance (1 = off; needs a bare prompt with neither image nor
    *  text): logits = bare + s_I (image - bare) + s (image+text - image). Edits, sessions. */
   imageGuidance?: number;
+  /** With KEEP (MultimodalModel.keepId): subtracted from KEEP's logit before drawing; > 0 makes the model
+   *  redraw more and keep less (DEFAULT_KEEP_BIAS). */
+  keepBias?: number;
   /** Text tokens at most before the turn is cut. */
   maxTextTokens?: number;
   /** sampleTurn, when the model opens an image: draw it (default), end the turn there ('stop': a plan
@@ -135,6 +141,42 @@ export function pickToken(logits: Float32Array, allowed: (i: number) => boolean,
   return top[top.length - 1];
 }
 
+/**
+ * The codes of the last complete image in `ids` (<|image|>, grid*grid codes, <|/image|>), or null: what
+ * KEEP (MultimodalModel.keepId) stands for when the next image is drawn.
+ */
+export function previousImageCodes(ids: ArrayLike<number>, tok: Tokenizers, g2: number): Int32Array | null {
+  const sp = specialIds(tok);
+  for (let e = ids.length - 1; e >= g2 + 1; e--) {
+    if (ids[e] !== sp.imageEnd || ids[e - g2 - 1] !== sp.image) continue;
+    const codes = new Int32Array(g2);
+    let ok = true;
+    for (let p = 0; p < g2 && ok; p++) {
+      const k = ids[e - g2 + p] - sp.imageBase;
+      ok = k >= 0 && k < sp.imageCount;
+      codes[p] = k;
+    }
+    if (ok) return codes;
+  }
+  return null;
+}
+
+/** Which image outputs may be drawn: the codes, and KEEP where the model has it and there is an image to
+ *  keep from. `resolve` turns a drawn id into the code id that is fed (KEEP -> the previous code there). */
+function imageDraw(model: MultimodalModel, tok: Tokenizers, prev: Int32Array | null, keepBias = DEFAULT_KEEP_BIAS) {
+  const sp = specialIds(tok);
+  const keep = prev ? model.keepId : -1;
+  return {
+    allowed: (i: number) => (i >= sp.imageBase && i < sp.imageBase + sp.imageCount) || (keep >= 0 && i === keep),
+    /** The logits to draw from: KEEP's lowered by keepBias (in place: the buffer is refilled every step). */
+    bias: (logits: Float32Array) => {
+      if (keep >= 0 && keepBias !== 0) logits[keep] -= keepBias;
+      return logits;
+    },
+    resolve: (id: number, p: number) => (keep >= 0 && id === keep ? sp.imageBase + prev![p] : id),
+  };
+}
+
 /** A KV cache (one row) and the ids it holds, kept between turns of a session. */
 export interface PrefixCache {
   /** The model the cache was computed with (a cache is never reused across models). */
@@ -201,7 +243,7 @@ class DecodeBatch {
       tidy(() => {
         const o = codes ? { imageOnly: true, codeEmbed: codes.codeEmbed } : {};
         const logits = this.model.forwardCached(ids, pos2d, this.B, Tq, this.caches, o); // (B, Tq, V or K)
-        const W = codes ? this.model.config.imageCodebookSize : V;
+        const W = codes ? this.model.codeCount : V;
         const at = V - W; // the code logits sit at the end of the vocabulary
         for (let b = 0; b < this.B; b++) {
           if (codes) this.last.fill(0, b * V, b * V + at);
@@ -242,7 +284,7 @@ export function sampleImages(
     throw new Error('sampleImages: image guidance needs the unconditional and the bare prompt');
   const u = uncond !== null && (s !== 1 || sI !== 1) ? new DecodeBatch(model, uncond, n) : null;
   const z = sI !== 1 ? new DecodeBatch(model, bare!, n) : null;
-  const isCode = (i: number) => i >= sp.imageBase && i < sp.imageBase + sp.imageCount;
+  const draw = imageDraw(model, tok, previousImageCodes(cond.ids, tok, g2), o.keepBias);
   const guided = new Float32Array(model.vocabSize);
   // every step after the first draws a code: only code logits, through embeddings formed once
   const codeStep = { codeEmbed: noGrad(() => model.codeEmbeddings().keep()) };
@@ -253,7 +295,7 @@ export function sampleImages(
     for (let p = 0; p < g2; p++) {
       for (let b = 0; b < n; b++) {
         const logits = guideLogits(c.row(b), u?.row(b) ?? null, z?.row(b) ?? null, s, sI, guided);
-        ids[b] = pickToken(logits, isCode, { ...o, rng: rngs[b] });
+        ids[b] = draw.resolve(pickToken(draw.bias(logits), draw.allowed, { ...o, rng: rngs[b] }), p);
         codes[b][p] = ids[b] - sp.imageBase;
       }
       o.onProgress?.({ kind: 'image', done: p + 1, total: g2, codes });
@@ -297,7 +339,6 @@ export function sampleTurn(
   let z: DecodeBatch | null = null;
   const out: number[] = [];
   const outPos: number[] = [];
-  const isCode = (i: number) => i >= sp.imageBase && i < sp.imageBase + sp.imageCount;
   const forbid = o.onImage === 'forbid';
   const textAllowed = (i: number) =>
     i < sp.imageBase && i !== sp.imageEnd && i !== sp.user && i !== sp.model && !(forbid && i === sp.image);
@@ -343,9 +384,11 @@ export function sampleTurn(
       u = branch(uncond!);
       if (sI !== 1) z = branch(bare!);
     }
+    // KEEP stands for the last image before this one: the prompt's, or one drawn earlier in this turn.
+    const draw = imageDraw(model, tok, previousImageCodes([...cond.ids, ...out], tok, g * g), o.keepBias);
     for (let p = 0; p < g * g; p++) {
       const logits = guideLogits(c.last, u?.last ?? null, z?.last ?? null, s, sI, guided);
-      feedBoth(pickToken(logits, isCode, o), p, true);
+      feedBoth(draw.resolve(pickToken(draw.bias(logits), draw.allowed, o), p), p, true);
       o.onProgress?.({ kind: 'image', done: p + 1, total: g * g });
     }
     feedBoth(sp.imageEnd, -1);

@@ -5,6 +5,8 @@
 //   [0, textVocabSize)                       the text tokenizer's ids: bytes, BPE merges, then its specials
 //                                            (<|user|> <|model|> <|image|> <|/image|> <|end|> <|pad|> ...)
 //   [textVocabSize, textVocabSize + K)       image codes 0..K-1, offset by textVocabSize
+//   textVocabSize + K                        with keepCode: KEEP, "this patch as in the previous image"
+//                                            (only ever a target and a draw; what is fed is the code kept)
 export interface ModelConfig {
   /** Ids of the text tokenizer (256 bytes + merges + special tokens). Set from the trained tokenizer. */
   textVocabSize: number;
@@ -24,6 +26,10 @@ export interface ModelConfig {
   tileFeatures: number;
   /** Parameter initialisation seed. */
   seed: number;
+  /** 1: one more image output, KEEP ("the code the previous image has at this grid position"), scored by a
+   *  learned vector img.keep; edit targets that equal the previous image's code there become KEEP, and the
+   *  sampler draws KEEP as that code. 0: none (checkpoints before it). multimodal.ts says why. */
+  keepCode: number;
 }
 
 const base: ModelConfig = {
@@ -37,6 +43,7 @@ const base: ModelConfig = {
   nEmbd: 128,
   mlpHidden: 512,
   seed: 1,
+  keepCode: 0,
 };
 
 export const MODEL_PRESETS = Object.freeze({
@@ -94,7 +101,9 @@ export function modelConfig(
   for (const k of Object.keys(base) as (keyof ModelConfig)[]) {
     const v = c[k];
     if (typeof v !== 'number' || !Number.isFinite(v)) problems.push(`${k} must be a number, got ${JSON.stringify(v)}`);
-    else if (!Number.isInteger(v) || v < (k === 'seed' ? 0 : 1))
+    else if (k === 'keepCode') {
+      if (v !== 0 && v !== 1) problems.push(`keepCode must be 0 or 1, got ${v}`);
+    } else if (!Number.isInteger(v) || v < (k === 'seed' ? 0 : 1))
       problems.push(`${k} must be a positive integer, got ${v}`);
   }
   for (const [k, max] of Object.entries(MODEL_LIMITS))

@@ -90,3 +90,36 @@ export function changedCodeWeights(b: Batch, textVocab: number, grid: number, we
   }
   return w;
 }
+
+/**
+ * For a model with KEEP (MultimodalModel.keepId >= 0): the batch's targets with every image-code target that
+ * equals the code the previous image in the same sequence has at that grid position replaced by KEEP (the
+ * previous image as in changedCodeWeights). Inputs (`ids`) are not touched: what is fed is always the real
+ * code. Without KEEP (keepId < 0) the targets as they are.
+ */
+export function keepTargets(
+  b: Batch,
+  textVocab: number,
+  grid: number,
+  keepId: number,
+): { targets: Int32Array; keepable: Uint8Array | null } {
+  if (keepId < 0) return { targets: b.targets, keepable: null };
+  const out = Int32Array.from(b.targets);
+  // keepable: the row predicts a code at a position some earlier image of the sequence has
+  const keepable = new Uint8Array(b.B * b.T);
+  const last = new Int32Array(grid * grid);
+  for (let r = 0; r < b.B; r++) {
+    last.fill(-1);
+    for (let t = 0; t < b.T; t++) {
+      const i = r * b.T + t;
+      const p = b.pos2d[i];
+      if (p < 0 || b.ids[i] < textVocab) continue;
+      if (t > 0 && b.targets[i - 1] === b.ids[i] && last[p] >= 0) {
+        keepable[i - 1] = 1;
+        if (last[p] === b.ids[i]) out[i - 1] = keepId;
+      }
+      last[p] = b.ids[i];
+    }
+  }
+  return { targets: out, keepable };
+}

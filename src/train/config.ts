@@ -38,6 +38,10 @@ export interface TrainConfig {
   condDropout: number;
   /** The edit recipe "weight on the tokens that must change": the loss weight of an image-code target that
    *  differs from the previous image's code at its position (batch.ts changedCodeWeights); 1 = off. */
+  /** 1: the model has KEEP (ModelConfig.keepCode; "this patch as in the previous image"): a fresh model is
+   *  built with it, and a model folder fine-tuned with init gains it (new weights zero). 0: the model as it is
+   *  (a folder that has KEEP keeps it). */
+  keepCode: number;
   editChangeWeight: number;
   /** Task kind -> weight in the mixture. */
   mixture: Partial<Record<TaskKind, number>>;
@@ -70,6 +74,7 @@ const base: TrainConfig = {
   keepEvery: 0,
   condDropout: 0.1,
   editChangeWeight: 1,
+  keepCode: 0,
   mixture: { ...DEFAULT_MIXTURE },
   data: '',
   dataRatio: 0.5,
@@ -140,6 +145,7 @@ export function trainConfig(
   for (const k of ['data', 'init'] as const)
     if (typeof c[k] !== 'string')
       problems.push(`${k} must be a path (a string; '' for none), got ${JSON.stringify(c[k])}`);
+  if (c.keepCode !== 0 && c.keepCode !== 1) problems.push(`keepCode must be 0 or 1, got ${JSON.stringify(c.keepCode)}`);
   if (!(typeof c.editChangeWeight === 'number' && c.editChangeWeight >= 1 && c.editChangeWeight <= 100))
     problems.push(`editChangeWeight must be a number in [1, 100], got ${JSON.stringify(c.editChangeWeight)}`);
   if (!(typeof c.dataRatio === 'number' && c.dataRatio >= 0 && c.dataRatio <= 1))

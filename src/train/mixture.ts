@@ -24,8 +24,16 @@ export const DEFAULT_MIXTURE: Readonly<Partial<Record<TaskKind, number>>> = Obje
 });
 
 /** Tasks whose answers are images (generation) and whose answers are text (understanding). */
-export const GENERATION_TASKS: readonly TaskKind[] = ['t2i', 'edit', 'chain', 'fact_t2i', 'emoji_edit'];
-export const UNDERSTANDING_TASKS: readonly TaskKind[] = ['caption', 'vqa', 'ocr', 'fact', 'emoji_caption'];
+export const GENERATION_TASKS: readonly TaskKind[] = ['t2i', 'edit', 'chain', 'fact_t2i', 'emoji_edit', 'letters_t2i'];
+export const UNDERSTANDING_TASKS: readonly TaskKind[] = [
+  'caption',
+  'vqa',
+  'ocr',
+  'fact',
+  'emoji_caption',
+  'letters_ocr',
+  'plan',
+];
 
 export interface MixtureState {
   rng: { state: number; spare: number | null };

@@ -6,7 +6,7 @@ import { modelText, type RgbImage, type TaskItem, userImage, userText } from '..
 import type { MultimodalModel, Tokenizers } from '../model/index.js';
 import { noGrad, Rng, tidy } from '../tensor/index.js';
 import { psnr, sampleScenes } from '../tokenizers/index.js';
-import { makeBatch } from './batch.js';
+import { keepTargets, makeBatch } from './batch.js';
 import { GENERATION_TASKS } from './mixture.js';
 
 /** Each item's mean loss over its produced tokens (nats a token), in order; teacher-forced, no dropout. */
@@ -19,7 +19,8 @@ export function itemLosses(model: MultimodalModel, tok: Tokenizers, items: reado
     const rowLoss = new Float32Array(b.B * b.T);
     noGrad(() =>
       tidy(() => {
-        model.lossFrom(model.hidden(b.ids, b.pos2d, b.B, b.T), b.targets, null, rowLoss);
+        const { targets, keepable } = keepTargets(b, model.config.textVocabSize, model.config.imageGrid, model.keepId);
+        model.lossFrom(model.hidden(b.ids, b.pos2d, b.B, b.T), targets, null, rowLoss, keepable);
       }),
     );
     for (let r = 0; r < b.B; r++) {

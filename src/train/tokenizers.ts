@@ -8,7 +8,9 @@ import { defaultImageTokenizerDir, trainBpe, Vqvae } from '../tokenizers/index.j
 
 export function buildTokenizers(textVocab: number, imageCodes: number, seed: number): Tokenizers {
   const corpus: string[] = [];
-  for (const task of WORLD_TASKS)
+  // The tasks added after the shipped tokenizer are left out (letters_: random strings would buy merges of
+  // nonsense; plan: compound's texts again), so a fresh run's tokenizer stays what it was.
+  for (const task of WORLD_TASKS.filter((t) => !t.startsWith('letters_') && t !== 'plan'))
     for (let i = 0; i < 300; i++)
       for (const s of makeWorldItem(task, 'train', seed + 77, i).segments) if (s.text) corpus.push(s.text);
   for (const it of emojiItems(200, seed + 77)) for (const s of it.segments) if (s.text) corpus.push(s.text);

@@ -6,6 +6,7 @@ import {
   type Check,
   compareScenes,
   FACTS,
+  HELDOUT_WORDS,
   inRegion,
   MARKERS,
   makeWorldItems,
@@ -17,6 +18,7 @@ import {
   sampleChain,
   sampleEdit,
   sampleScene,
+  sceneSplit,
   validateItem,
   WORLD_TASKS,
 } from '../../src/data/index.js';
@@ -116,4 +118,28 @@ test('sampleEdit only gives edits that fit the scene', () => {
     const s = sampleScene(rng);
     assert.doesNotThrow(() => applyEdit(s, sampleEdit(rng, s, 'train')));
   }
+});
+
+test('letters_ tasks: random letter strings in train (never a held-out word), held-out words in held-out; the verifier reads them', () => {
+  const seen = new Set<string>();
+  for (const task of ['letters_t2i', 'letters_ocr'] as const) {
+    for (const it of makeWorldItems(task, 'train', 3, 150)) {
+      const scene = it.segments.find((s) => s.image)!.image!.scene!;
+      const w = scene.sign!;
+      assert.match(w, /^[A-Z]{2,5}$/);
+      assert.ok(!HELDOUT_WORDS.includes(w), `${w} is a held-out word`);
+      assert.equal(sceneSplit(scene), 'train');
+      assert.equal(parseImage(renderScene(scene)).sign, w, `the verifier reads ${w}`);
+      if (task === 'letters_ocr') assert.equal(it.segments.at(-1)!.text, w.toLowerCase());
+      seen.add(w);
+    }
+    for (const it of makeWorldItems(task, 'heldout', 3, 30)) {
+      const scene = it.segments.find((s) => s.image)!.image!.scene!;
+      assert.ok(HELDOUT_WORDS.includes(scene.sign!));
+      assert.equal(sceneSplit(scene), 'heldout');
+    }
+  }
+  // Letter strings, not a word list: almost all 300 differ, and every letter occurs.
+  assert.ok(seen.size > 280, `${seen.size} distinct strings`);
+  assert.equal(new Set([...seen].join('')).size, 26);
 });

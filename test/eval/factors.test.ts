@@ -43,6 +43,12 @@ test('factorItems: n items of each held-out factor, each showing it, all from th
   );
   assert.ok(groups[4].every((it) => it.task === 'edit' && isHeldoutIdentity(first(it).character!)));
   assert.ok(items.every((it) => it.split === 'heldout'));
+  // Restricted to task kinds (eval --tasks): only those groups, the same items.
+  const words = factorItems(4, 1000, ['t2i', 'ocr']);
+  assert.deepEqual(
+    words.map((it) => it.id),
+    [...groups[0], ...groups[1], ...groups[2]].map((it) => it.id),
+  );
   assert.deepEqual(
     factorItems(4).map((it) => it.id),
     items.map((it) => it.id),

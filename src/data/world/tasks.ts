@@ -1,6 +1,11 @@
 // Task items built from scenes, all in the one sequence format (../sequence.ts): caption, question
 // answering, reading the sign, text-to-image, single edits, multi-turn edit chains, compound instructions
-// with step plans, text-only facts, fact-to-image prompts, and "imagine then answer".
+// with step plans, text-only facts, fact-to-image prompts, and "imagine then answer". The two letters_
+// tasks draw and read signs of random letter strings (never a held-out word), so that letters, not whole
+// words, are what a sign is made of: the text tokenizer spells capitals letter by letter and each glyph
+// is one patch, so a model that maps letters to glyphs can write and read words it never saw. `plan` is
+// the compound task's plan without its images: the instruction's steps copied into a numbered list, a
+// text-only item a tenth the length of a compound one.
 
 import { Rng } from '../../tensor/index.js';
 import {
@@ -18,7 +23,19 @@ import { FACTS } from './facts.js';
 import { renderScene } from './render.js';
 import { type Split, sampleScene, sceneSplit } from './sample.js';
 import { caption, describePrompt, objectPhrase, type Rect, type Scene } from './scene.js';
-import { BACKGROUNDS, CELL_NAMES, isHeldoutPair, OBJECT_COLORS, SHAPES, SIZES } from './spec.js';
+import { LETTERS } from './font.js';
+import {
+  BACKGROUNDS,
+  CELL_NAMES,
+  HELDOUT_WORDS,
+  isHeldoutPair,
+  isHeldoutWord,
+  OBJECT_COLORS,
+  SHAPES,
+  SIZES,
+  WORD_MAX,
+  WORD_MIN,
+} from './spec.js';
 
 export { WORLD_TASKS } from '../sequence.js';
 export type WorldTask = (typeof WORLD_TASKS)[number] & TaskKind;
@@ -71,6 +88,27 @@ function sampleWithSign(rng: Rng, split: Split): Scene {
   }
 }
 
+/**
+ * A random string of WORD_MIN..WORD_MAX capital letters that is not a held-out word (train split); the
+ * held-out split's "letter strings" are the held-out words themselves, the ones training must reach.
+ */
+export function sampleLetterString(rng: Rng, split: Split): string {
+  if (split === 'heldout') return rng.pick(HELDOUT_WORDS);
+  for (;;) {
+    const n = rng.between(WORD_MIN, WORD_MAX);
+    let w = '';
+    for (let i = 0; i < n; i++) w += LETTERS[rng.between(0, LETTERS.length - 1)];
+    if (!isHeldoutWord(w)) return w;
+  }
+}
+
+/** A scene of the split with a sign of a random letter string (sampleLetterString). */
+function sampleWithLetters(rng: Rng, split: Split): Scene {
+  const s = sampleWithSign(rng, split);
+  const t = { ...s, sign: sampleLetterString(rng, split) };
+  return sceneSplit(t) === split ? t : sampleWithLetters(rng, split);
+}
+
 /** A chain of edits from a scene; each step's scene and regions. The chain stays in its split's rules. */
 export function sampleChain(rng: Rng, start: Scene, split: Split, n: number, ops?: readonly Edit['op'][]) {
   const steps: { edit: Edit; instruction: string; before: Scene; after: Scene; regions: Rect[] }[] = [];
@@ -107,6 +145,15 @@ export function makeWorldItem(task: WorldTask, split: Split, seed: number, index
       const a = s.sign!.toLowerCase();
       return mk([userImage(img(s)), userText('what does the sign say?'), modelText(a, { type: 'text', answer: a })]);
     }
+    case 'letters_ocr': {
+      const s = sampleWithLetters(rng, split);
+      const a = s.sign!.toLowerCase();
+      return mk([userImage(img(s)), userText('what does the sign say?'), modelText(a, { type: 'text', answer: a })]);
+    }
+    case 'letters_t2i': {
+      const s = sampleWithLetters(rng, split);
+      return mk([userText(describePrompt(s)), modelImage(img(s), { type: 'scene', scene: s })]);
+    }
     case 't2i': {
       const s = sampleScene(rng, split);
       return mk([userText(describePrompt(s)), modelImage(img(s), { type: 'scene', scene: s })]);
@@ -140,6 +187,15 @@ export function makeWorldItem(task: WorldTask, split: Split, seed: number, index
         userText(`${steps.map((st) => st.instruction).join(', then ')}.`),
         modelText(plan, { type: 'plan', steps: steps.map((st) => st.instruction) }),
         modelImage(img(final), { type: 'edit', scene: final, regions: steps.flatMap((st) => st.regions) }),
+      ]);
+    }
+    case 'plan': {
+      const s = sampleScene(rng, split);
+      const steps = sampleChain(rng, s, split, rng.between(2, 3));
+      const plan = steps.map((st, i) => `${i + 1}. ${st.instruction}`).join('\n');
+      return mk([
+        userText(`${steps.map((st) => st.instruction).join(', then ')}.`),
+        modelText(plan, { type: 'plan', steps: steps.map((st) => st.instruction) }),
       ]);
     }
     case 'fact': {
