@@ -22,6 +22,15 @@ export function nonNegativeOption(name: string): (v: string) => number {
   };
 }
 
+/** Any finite number (a logit bias may be negative). */
+export function numberOption(name: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`--${name} must be a number, got ${v}`);
+    return n;
+  };
+}
+
 /** `--split heldout|train`: held-out combinations, or fresh items of trained ones. */
 export function splitOption(v: string): 'heldout' | 'train' {
   if (v !== 'heldout' && v !== 'train') throw new Error(`--split must be heldout or train, got ${v}`);

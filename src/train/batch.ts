@@ -68,14 +68,17 @@ export function packBatch(
 }
 
 /**
- * Per-row loss weights for the edit recipe "weight on the tokens that must change" (config editChangeWeight):
- * a row whose target is an image code that differs from the code the previous image in the same sequence
- * has at that grid position gets `weight`; every other row 1. The previous image is the user's input for a
- * single edit, or the model's last picture in a chain; the first image of a sequence (text-to-image) has
- * none, so its rows stay 1. `textVocab`: code tokens are the ids at or above it (MultimodalModel.lossFrom).
+ * Calls `f(row, code, previous)` for every row whose target is an image code that the previous image in
+ * the same sequence also has a code for at that grid position (`previous`: that code). The previous image
+ * is the user's input for a single edit, or the model's last picture in a chain; the first image of a
+ * sequence (text-to-image) has none. `textVocab`: code tokens are the ids at or above it.
  */
-export function changedCodeWeights(b: Batch, textVocab: number, grid: number, weight: number): Float32Array {
-  const w = new Float32Array(b.B * b.T).fill(1);
+function forEachCodeAfterImage(
+  b: Batch,
+  textVocab: number,
+  grid: number,
+  f: (row: number, code: number, previous: number) => void,
+): void {
   const last = new Int32Array(grid * grid);
   for (let r = 0; r < b.B; r++) {
     last.fill(-1);
@@ -83,19 +86,31 @@ export function changedCodeWeights(b: Batch, textVocab: number, grid: number, we
       const i = r * b.T + t;
       const p = b.pos2d[i];
       if (p < 0 || b.ids[i] < textVocab) continue;
-      // row i-1 predicts this code: weigh it if the previous image had another code here
-      if (t > 0 && b.targets[i - 1] === b.ids[i] && last[p] >= 0 && last[p] !== b.ids[i]) w[i - 1] = weight;
+      // row i-1 predicts this code
+      if (t > 0 && b.targets[i - 1] === b.ids[i] && last[p] >= 0) f(i - 1, b.ids[i], last[p]);
       last[p] = b.ids[i];
     }
   }
+}
+
+/**
+ * Per-row loss weights for the edit recipe "weight on the tokens that must change" (config editChangeWeight):
+ * a row whose target is an image code that differs from the code the previous image in the same sequence
+ * has at that grid position gets `weight`; every other row 1 (forEachCodeAfterImage).
+ */
+export function changedCodeWeights(b: Batch, textVocab: number, grid: number, weight: number): Float32Array {
+  const w = new Float32Array(b.B * b.T).fill(1);
+  forEachCodeAfterImage(b, textVocab, grid, (row, code, previous) => {
+    if (code !== previous) w[row] = weight;
+  });
   return w;
 }
 
 /**
  * For a model with KEEP (MultimodalModel.keepId >= 0): the batch's targets with every image-code target that
- * equals the code the previous image in the same sequence has at that grid position replaced by KEEP (the
- * previous image as in changedCodeWeights). Inputs (`ids`) are not touched: what is fed is always the real
- * code. Without KEEP (keepId < 0) the targets as they are.
+ * equals the code the previous image in the same sequence has at that grid position replaced by KEEP, and
+ * `keepable`, 1 on every row that draws a code with a previous image (where the sampler offers KEEP).
+ * Inputs (`ids`) are not touched: what is fed is always the real code. Without KEEP the targets as they are.
  */
 export function keepTargets(
   b: Batch,
@@ -104,22 +119,11 @@ export function keepTargets(
   keepId: number,
 ): { targets: Int32Array; keepable: Uint8Array | null } {
   if (keepId < 0) return { targets: b.targets, keepable: null };
-  const out = Int32Array.from(b.targets);
-  // keepable: the row predicts a code at a position some earlier image of the sequence has
+  const targets = Int32Array.from(b.targets);
   const keepable = new Uint8Array(b.B * b.T);
-  const last = new Int32Array(grid * grid);
-  for (let r = 0; r < b.B; r++) {
-    last.fill(-1);
-    for (let t = 0; t < b.T; t++) {
-      const i = r * b.T + t;
-      const p = b.pos2d[i];
-      if (p < 0 || b.ids[i] < textVocab) continue;
-      if (t > 0 && b.targets[i - 1] === b.ids[i] && last[p] >= 0) {
-        keepable[i - 1] = 1;
-        if (last[p] === b.ids[i]) out[i - 1] = keepId;
-      }
-      last[p] = b.ids[i];
-    }
-  }
-  return { targets: out, keepable };
+  forEachCodeAfterImage(b, textVocab, grid, (row, code, previous) => {
+    keepable[row] = 1;
+    if (code === previous) targets[row] = keepId;
+  });
+  return { targets, keepable };
 }

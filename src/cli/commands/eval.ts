@@ -22,7 +22,7 @@ import {
 import { DEFAULT_GUIDANCE, DEFAULT_KEEP_BIAS } from '../../infer/index.js';
 import { defaultModelDir, loadModel } from '../../model/index.js';
 import { DEFAULT_MIXTURE, itemLosses, loadOwnData, scoreItems } from '../../train/index.js';
-import { intOption, nonNegativeOption, splitOption } from '../options.js';
+import { intOption, nonNegativeOption, numberOption, splitOption } from '../options.js';
 import { formatTable } from '../table.js';
 
 export function printMetrics(r: EvalResult): void {
@@ -87,7 +87,7 @@ function evalOptions(c: Command): Command {
     .option(
       '--keep-bias <b>',
       'models with KEEP: subtracted from its logit (more redrawing, less keeping)',
-      Number,
+      numberOption('keep-bias'),
       DEFAULT_KEEP_BIAS,
     )
     .option('--lenient', 'also judge the same outputs with the lenient verifier (malformed shapes accepted): a column')

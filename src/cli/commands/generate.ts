@@ -10,10 +10,10 @@
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { encodePngAt, promptForModel, type RgbImage } from '../../data/index.js';
-import { DEFAULT_GUIDANCE, editImage, generateImages } from '../../infer/index.js';
+import { DEFAULT_GUIDANCE, DEFAULT_KEEP_BIAS, editImage, generateImages } from '../../infer/index.js';
 import { defaultModelDir, loadModel } from '../../model/index.js';
 import { readImageFile } from '../../tokenizers/index.js';
-import { intOption, nonNegativeOption, probabilityOption, scaleOption } from '../options.js';
+import { intOption, nonNegativeOption, numberOption, probabilityOption, scaleOption } from '../options.js';
 import { checkWritable, DEFAULT_OUT_DIR, numberedPaths, writeOutput } from '../output.js';
 import { streamProgress } from '../progress.js';
 
@@ -131,6 +131,12 @@ export function registerGenerate(program: Command): void {
       nonNegativeOption('image-guidance'),
       1,
     )
+    .option(
+      '--keep-bias <b>',
+      'models with KEEP: lowers its logit (> 0: redraw more, keep less)',
+      numberOption('keep-bias'),
+      DEFAULT_KEEP_BIAS,
+    )
     .option('--scale <k>', 'write the image upscaled k times, nearest neighbour (1, 2, 4, 8, 16)', scaleOption, 1)
     .option('--json', 'print one JSON object with the image as base64 PNG instead of writing a file')
     .action(
@@ -144,6 +150,7 @@ export function registerGenerate(program: Command): void {
           seed: number;
           guidance: number;
           imageGuidance: number;
+          keepBias: number;
           scale: number;
           json?: boolean;
         },
@@ -159,6 +166,7 @@ export function registerGenerate(program: Command): void {
           seed: o.seed,
           guidance: o.guidance,
           imageGuidance: o.imageGuidance,
+          keepBias: o.keepBias,
           temperature: 0,
           scale: o.scale,
         };
