@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The longer recipe (docs/model.md, "The longer run"), one command, resumable: run it again after an
+# interruption and each stage continues exactly from its last checkpoint (tessera train --resume); a stage
+# that has finished is skipped. Stages:
+#   1. quick: the 28-minute default run (the quick recipe, what shipped before);
+#   2. continue: 8,000 more steps from it, fresh data stream (seed 2), peak lr 5e-4, plus the letter-string
+#      sign tasks and the text-only plan task, keeping a checkpoint every 2,000 steps (the scaling table);
+#   3. keep: 2,000 more steps with KEEP (keepCode=1), a checkpoint every 1,000;
+#   then the model folder is exported to OUT/model.
+#   bash scripts/train-long.sh [OUT]     (default runs/long-recipe; ~2 h on 2 free cores)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-runs/long-recipe}
+TESSERA="node dist/src/cli/index.js"
+MIX='{"caption":1,"vqa":2,"ocr":1,"t2i":6,"edit":2,"chain":0.5,"compound":0.5,"fact":0.5,"fact_t2i":0.5,"imagine":0.5,"emoji_caption":0.15,"emoji_edit":0.15,"letters_t2i":1,"letters_ocr":1,"plan":0.5}'
+[ -f dist/src/cli/index.js ] || npm run build
+
+# finished DIR: the run's checkpoint has reached its planned steps
+finished() {
+  [ -f "$1/checkpoint/state.json" ] &&
+    node -e 'const s=require(process.argv[1]);process.exit(s.step>=s.plannedSteps?0:1)' "$(realpath "$1/checkpoint/state.json")"
+}
+# stage DIR ARGS...: skip if finished, resume if started, else start with ARGS
+stage() {
+  local dir=$1
+  shift
+  if finished "$dir"; then echo "$dir: finished, skipped"
+  elif [ -f "$dir/checkpoint/state.json" ]; then $TESSERA train --resume "$dir"
+  else $TESSERA train "$@" --out "$dir"; fi
+}
+
+stage "$OUT/quick" --config default --minutes 28
+stage "$OUT/continue" --init "$OUT/quick/checkpoint" --steps 8000 --set lr=0.0005 --set warmup=20 --set evalN=0 \
+  --set seed=2 --set "mixture=$MIX" --keep-checkpoints 2000
+stage "$OUT/keep" --init "$OUT/continue/checkpoint" --steps 2000 --set lr=0.0005 --set warmup=20 --set evalN=0 \
+  --set seed=3 --set keepCode=1 --set "mixture=$MIX" --keep-checkpoints 1000
+$TESSERA export "$OUT/keep/checkpoint" "$OUT/model"
+echo "model: $OUT/model (tessera eval --checkpoint $OUT/model)"
