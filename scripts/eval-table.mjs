@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 const args = process.argv.slice(2);
 const mi = args.indexOf('--metrics');
 const only = mi >= 0 ? args.splice(mi, 2)[1].split(',') : null;
-if (args.length === 0) throw new Error('usage: node scripts/eval-table.mjs LABEL=FILE [LABEL=FILE ...] [--metrics a,b]');
+if (args.length === 0)
+  throw new Error('usage: node scripts/eval-table.mjs LABEL=FILE [LABEL=FILE ...] [--metrics a,b]');
 const cols = args.map((a) => {
   const i = a.indexOf('=');
   if (i <= 0) throw new Error(`expected LABEL=FILE, got ${a}`);

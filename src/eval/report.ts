@@ -37,7 +37,11 @@ export function evaluateHeldout(model: MultimodalModel, tok: Tokenizers, o: Held
   const r = evaluate(model, tok, evaluationItems(o.tasks, o.n, 1000, split), opts);
   const fn = split === 'heldout' ? (o.factorN ?? o.n) : 0;
   if (fn === 0) return r;
-  return mergeResults(r, evaluate(model, tok, factorItems(fn, 1000, o.tasks), { ...opts, keys: FACTOR_KEYS }), FACTOR_KEYS);
+  return mergeResults(
+    r,
+    evaluate(model, tok, factorItems(fn, 1000, o.tasks), { ...opts, keys: FACTOR_KEYS }),
+    FACTOR_KEYS,
+  );
 }
 
 export interface MetricRow {

@@ -277,7 +277,10 @@ export class MultimodalModel {
       const img = part(
         rows,
         (x) =>
-          this.imageLogitsMany(x, keepable && this.config.keepCode ? Float32Array.from(rows, (i) => (keepable[i] ? 0 : -1e9)) : null),
+          this.imageLogitsMany(
+            x,
+            keepable && this.config.keepCode ? Float32Array.from(rows, (i) => (keepable[i] ? 0 : -1e9)) : null,
+          ),
         (i) => targets[i] - Vt,
         wImage / total,
       );

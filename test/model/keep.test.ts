@@ -2,12 +2,12 @@
 // previous image's code become KEEP and nothing else does, and the sampler draws KEEP as the previous
 // image's code (never offered without a previous image).
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { makeWorldItem, renderScene, sampleScene, userImage, userText } from '../../src/data/index.js';
-import { editImage, generateImages, sampleTurn, turnPrompt } from '../../src/infer/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
+import { makeWorldItem, renderScene, sampleScene, userImage, userText } from '../../src/data/index.js';
+import { editImage, generateImages, sampleTurn, turnPrompt } from '../../src/infer/index.js';
 import { loadModel, MultimodalModel, modelConfig, saveModel, specialIds } from '../../src/model/index.js';
 import { noGrad, Rng } from '../../src/tensor/index.js';
 import { keepTargets, makeBatch } from '../../src/train/batch.js';
@@ -72,7 +72,10 @@ test('keepTargets: exactly the edit targets equal to the input code at their pos
   }
   assert.equal(kept, same);
   // KEEP is offered on the 64 rows that draw the edited image (there is an image before it), nowhere else.
-  assert.equal(keepable!.reduce((a, x) => a + x, 0), 64);
+  assert.equal(
+    keepable!.reduce((a, x) => a + x, 0),
+    64,
+  );
   // The input image's own tokens are not targets, and the ids fed are untouched.
   assert.equal(keepTargets(b, Vt, 8, -1).targets, b.targets);
   const t2i = makeBatch([makeWorldItem('t2i', 'train', 1, 3)], tok, k.config.blockSize, 0, new Rng(1));

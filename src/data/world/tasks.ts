@@ -20,10 +20,10 @@ import {
 } from '../sequence.js';
 import { applyEdit, type Edit, editInstruction, editRegions, refer, sampleEdit } from './edits.js';
 import { FACTS } from './facts.js';
+import { LETTERS } from './font.js';
 import { renderScene } from './render.js';
 import { type Split, sampleScene, sceneSplit } from './sample.js';
 import { caption, describePrompt, objectPhrase, type Rect, type Scene } from './scene.js';
-import { LETTERS } from './font.js';
 import {
   BACKGROUNDS,
   CELL_NAMES,
