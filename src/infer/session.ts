@@ -82,6 +82,8 @@ export interface TurnOptions {
   imageGuidance?: number;
   /** 0 = greedy (default). */
   temperature?: number;
+  /** Models with KEEP: lowers its logit (SampleOptions.keepBias; default DEFAULT_KEEP_BIAS). */
+  keepBias?: number;
   onProgress?: SampleOptions['onProgress'];
 }
 
@@ -168,6 +170,7 @@ export class Session {
         guidance,
         imageGuidance,
         temperature: o.temperature ?? 0,
+        keepBias: o.keepBias,
         rng: new Rng(this.seed * 100003 + this.nextId),
         onImage: mode === 'text' ? 'forbid' : 'draw',
         maxImages: mode === 'image' ? 1 : undefined,
