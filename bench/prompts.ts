@@ -4,21 +4,12 @@
 // verifier against the canonical scene: the all-constraints rate (every object, the character, the sign and
 // the background right) with a 95% Wilson interval.
 import { parsePrompt, promptForModel, verifyImage } from '../src/data/index.js';
+import { wilson } from '../src/eval/index.js';
 import { DEFAULT_GUIDANCE, generateImages } from '../src/infer/index.js';
 import { defaultModelDir, loadModel } from '../src/model/index.js';
 import { PARAPHRASES } from '../test/fixtures/prompt-paraphrases.js';
 
 const SEED = 13;
-
-/** The 95% Wilson score interval of k successes in n. */
-export function wilson(k: number, n: number, z = 1.96): [number, number] {
-  if (n === 0) return [0, 1];
-  const p = k / n;
-  const d = 1 + (z * z) / n;
-  const c = (p + (z * z) / (2 * n)) / d;
-  const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
-  return [Math.max(0, c - h), Math.min(1, c + h)];
-}
 
 function main(): void {
   const modelDir = process.argv[2] ?? defaultModelDir();
@@ -46,7 +37,7 @@ function main(): void {
   console.log('| prompt sent | n | all constraints | 95% Wilson |');
   console.log('|---|---|---|---|');
   for (const [row, k] of Object.entries(ok)) {
-    const [lo, hi] = wilson(k, n);
+    const [lo, hi] = wilson(k, n)!;
     console.log(
       `| ${row} | ${n} | ${k}/${n} = ${((100 * k) / n).toFixed(1)}% | ${(100 * lo).toFixed(1)}-${(100 * hi).toFixed(1)}% |`,
     );
