@@ -175,13 +175,15 @@ test('configs that would allocate without bound are refused before anything is b
     c.blockSize = 1e9;
   });
   assert.throws(() => loadModel(model), /config\.json: model config: blockSize 1000000000 exceeds the limit 16384/);
-  // checkpoint version 1 (the shipped models) kept condDropout in the model config: it loads; version 2
-  // moved it to training's config, so there it is an unknown key
-  writeFileSync(cfgPath, original);
-  assert.equal(JSON.parse(original).version, 1);
-  assert.equal(loadModel(model).model.config.nLayer, JSON.parse(original).config.nLayer);
-  writeFileSync(cfgPath, JSON.stringify({ ...JSON.parse(original), version: 2 }));
+  // checkpoint version 1 (the first shipped models) kept condDropout in the model config: it loads;
+  // version 2 (what tessera writes now) moved it to training's config, so there it is an unknown key
+  const j = JSON.parse(original);
+  const withDropout = { ...j.config, condDropout: 0.1 };
+  writeFileSync(cfgPath, JSON.stringify({ ...j, version: 1, config: withDropout }));
+  assert.equal(loadModel(model).model.config.nLayer, j.config.nLayer);
+  writeFileSync(cfgPath, JSON.stringify({ ...j, version: 2, config: withDropout }));
   assert.throws(() => loadModel(model), /model config: unknown key "condDropout"/);
+  writeFileSync(cfgPath, original);
   // and the missing image tokenizer is named as the folder the checkpoint should have
   writeFileSync(cfgPath, original);
   rmSync(join(model, 'image-tokenizer'), { recursive: true });

@@ -92,5 +92,13 @@ test('the shipped curves span most of the plot height (the linear plot used its 
   assert.ok(span(ys) > 0.9, `all curves span ${span(ys)} of the height`);
   const loss = parseSvg(plotSeries(curves.series.filter((s) => s.name === 'loss'))).ys;
   assert.ok(span(loss) > 0.5, `the total loss alone spans ${span(loss)} of the height`);
-  assert.deepEqual(labels, ['0.01', '0.1', '1', '10']);
+  // every decade between the smallest and the largest loss is labelled, and no decade beyond them
+  const values = curves.series.flatMap((s) => s.points.map((p) => p[1])).filter((v) => v > 0);
+  const decades = (v: number) => Math.log10(v);
+  const lo = Math.ceil(decades(Math.min(...values)));
+  const hi = Math.floor(decades(Math.max(...values)));
+  assert.deepEqual(
+    labels,
+    Array.from({ length: hi - lo + 1 }, (_, i) => String(10 ** (lo + i))),
+  );
 });
