@@ -8,8 +8,9 @@ import {
   BACKGROUNDS,
   HELDOUT_PAIRS,
   isHeldoutPair,
+  nearestColor,
   OBJECT_COLORS,
-  PALETTE,
+  PALETTE_NAMES,
   renderScene,
   type Scene,
   SHAPES,
@@ -32,19 +33,6 @@ interface PatchInfo {
   bg: string;
 }
 
-function nearestName(r: number, g: number, b: number): string {
-  let best = '';
-  let bd = Number.POSITIVE_INFINITY;
-  for (const [name, [pr, pg, pb]] of Object.entries(PALETTE)) {
-    const d = (r - pr) ** 2 + (g - pg) ** 2 + (b - pb) ** 2;
-    if (d < bd) {
-      bd = d;
-      best = name;
-    }
-  }
-  return best;
-}
-
 function patches(scenes: Scene[]): PatchInfo[][] {
   const imgs = scenes.map(renderScene);
   const out: PatchInfo[][] = [];
@@ -62,7 +50,7 @@ function patches(scenes: Scene[]): PatchInfo[][] {
         for (let y = y0; y < y0 + P; y++)
           for (let x = x0; x < x0 + P; x++) {
             const k = (y * S + x) * 3;
-            const name = nearestName(img.data[k], img.data[k + 1], img.data[k + 2]);
+            const name = nearestColor([img.data[k], img.data[k + 1], img.data[k + 2]], PALETTE_NAMES);
             mask += name === bg ? '0' : '1';
             if (name !== bg) fg.add(name);
           }

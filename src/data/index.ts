@@ -69,6 +69,7 @@ export {
   TASK_KINDS,
   type TaskItem,
   type TaskKind,
+  TRAINING_AID_TASKS,
   userImage,
   userText,
   validateItem,
@@ -220,6 +221,7 @@ export {
 } from './world/tasks.js';
 // Reading images back into scenes
 export {
+  nearestColor,
   type ObjectFit,
   parseImage,
   parseImageFits,

@@ -25,6 +25,11 @@ export const WORLD_TASKS = [
 export const TASK_KINDS = [...WORLD_TASKS, 'emoji_caption', 'emoji_edit'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
+/** World tasks that only train: signs of random letter strings and the text-only plan. Evaluation leaves
+ *  them out (their held-out items are what the factor items and compound plans already measure), and so
+ *  does the corpus a fresh run's text tokenizer is trained on (it stays what it was before them). */
+export const TRAINING_AID_TASKS: readonly TaskKind[] = ['letters_t2i', 'letters_ocr', 'plan'];
+
 export interface ImageRef {
   pixels: RgbImage;
   /** The codes the image was drawn from (a model's output): the sequence builder uses them as they are

@@ -38,11 +38,11 @@ export interface TrainConfig {
   condDropout: number;
   /** The edit recipe "weight on the tokens that must change": the loss weight of an image-code target that
    *  differs from the previous image's code at its position (batch.ts changedCodeWeights); 1 = off. */
-  /** 1: the model has KEEP (ModelConfig.keepCode; "this patch as in the previous image"): a fresh model is
-   *  built with it, and a model folder fine-tuned with init gains it (new weights zero). 0: the model as it is
-   *  (a folder that has KEEP keeps it). */
-  keepCode: number;
   editChangeWeight: number;
+  /** 1: the model has KEEP (ModelConfig.keepCode; "this patch as in the previous image"): a fresh model is
+   *  built with it, and a model folder fine-tuned with init gains it (weights copied, KEEP's vector fitted
+   *  on the frozen network: trainer.ts calibrateKeep). 0: the model as it is (a folder with KEEP keeps it). */
+  keepCode: number;
   /** Task kind -> weight in the mixture. */
   mixture: Partial<Record<TaskKind, number>>;
   /** The user's own data: a JSONL manifest (src/data/manifest; '' = none). Its train-split lines are mixed

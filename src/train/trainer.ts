@@ -6,7 +6,19 @@ import { join } from 'node:path';
 import { makeWorldItems, type TaskKind } from '../data/index.js';
 import type { Tokenizers } from '../model/index.js';
 import { loadModel, MultimodalModel, modelConfig, saveModel } from '../model/index.js';
-import { AdamW, clipGradNorm, cosineLr, noGrad, Rng, tidy } from '../tensor/index.js';
+import {
+  AdamW,
+  clipGradNorm,
+  concat,
+  cosineLr,
+  crossEntropy,
+  linear,
+  noGrad,
+  Params,
+  Rng,
+  Tensor,
+  tidy,
+} from '../tensor/index.js';
 import { changedCodeWeights, keepTargets, makeBatch } from './batch.js';
 import { BucketBatcher } from './buckets.js';
 import { type TrainConfig, trainConfig } from './config.js';
@@ -197,9 +209,10 @@ export class Trainer {
  * logits far above it (measured on the shipped model: a first loss of 63 nats a token); set to the mean
  * hidden state scaled to the mean top code logit, the model kept too much (1200 steps later, trained-
  * combination edits succeeded 0.155 against 0.365 without KEEP). So: from 64 edit and chain items, the
- * hidden states h_i of the rows that draw an edited image (KEEP offered), their code logits' log-sum-exp
- * L_i and target logit; w minimises the same cross-entropy the training loss has over [codes, KEEP] with
- * only KEEP's logit h_i . w free: convex in w, 300 steps of Adam on it, a fraction of a second.
+ * hidden states h_i of the rows that draw an edited image (KEEP offered) and their code logits'
+ * log-sum-exp L_i; w minimises the cross-entropy of [L_i, h_i . w] against "the target is KEEP", which
+ * has the training loss's gradient in w (the two differ by a constant in w on rows whose target is a code):
+ * convex in w, 300 AdamW steps on it, a few seconds.
  */
 export function calibrateKeep(model: MultimodalModel, tok: Tokenizers, seed: number): MultimodalModel {
   const items = [
@@ -208,25 +221,26 @@ export function calibrateKeep(model: MultimodalModel, tok: Tokenizers, seed: num
   ];
   const mc = model.config;
   const C = mc.nEmbd;
-  const V = model.vocabSize;
+  const K = mc.imageCodebookSize;
   const hs: number[] = [];
   const lse: number[] = [];
-  const tgt: number[] = []; // the target code's logit, or NaN where the target is KEEP
+  const isKeep: number[] = []; // 1 where the target is KEEP, 0 where it is a code
   for (let at = 0; at < items.length; at += 8) {
     const b = makeBatch(items.slice(at, at + 8), tok, mc.blockSize, 0, new Rng(seed));
     const { targets, keepable } = keepTargets(b, mc.textVocabSize, mc.imageGrid, model.keepId);
     noGrad(() =>
       tidy(() => {
         const h = model.hidden(b.ids, b.pos2d, b.B, b.T);
-        const logits = model.logits(h).data; // (B, T, V), KEEP last
+        const logits = model.imageLogits(h).data; // (B, T, K + 1), KEEP last
         for (let i = 0; i < targets.length; i++) {
           if (!keepable![i]) continue;
+          const row = logits.subarray(i * (K + 1), i * (K + 1) + K);
           let m = Number.NEGATIVE_INFINITY;
-          for (let k = mc.textVocabSize; k < V - 1; k++) m = Math.max(m, logits[i * V + k]);
+          for (let k = 0; k < K; k++) m = Math.max(m, row[k]);
           let z = 0;
-          for (let k = mc.textVocabSize; k < V - 1; k++) z += Math.exp(logits[i * V + k] - m);
+          for (let k = 0; k < K; k++) z += Math.exp(row[k] - m);
           lse.push(m + Math.log(z));
-          tgt.push(targets[i] === model.keepId ? Number.NaN : logits[i * V + targets[i]]);
+          isKeep.push(targets[i] === model.keepId ? 1 : 0);
           for (let c = 0; c < C; c++) hs.push(h.data[i * C + c]);
         }
       }),
@@ -234,25 +248,18 @@ export function calibrateKeep(model: MultimodalModel, tok: Tokenizers, seed: num
   }
   const n = lse.length;
   if (n === 0) return model;
-  const w = new Float64Array(C);
-  const m1 = new Float64Array(C);
-  const m2 = new Float64Array(C);
-  const g = new Float64Array(C);
-  for (let step = 1; step <= 300; step++) {
-    g.fill(0);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let c = 0; c < C; c++) s += hs[i * C + c] * w[c];
-      // p(KEEP) = e^s / (e^L + e^s); dLoss/ds = p - [target is KEEP]
-      const d = 1 / (1 + Math.exp(lse[i] - s)) - (Number.isNaN(tgt[i]) ? 1 : 0);
-      for (let c = 0; c < C; c++) g[c] += (d * hs[i * C + c]) / n;
-    }
-    for (let c = 0; c < C; c++) {
-      m1[c] = 0.9 * m1[c] + 0.1 * g[c];
-      m2[c] = 0.999 * m2[c] + 0.001 * g[c] * g[c];
-      w[c] -= (0.05 * (m1[c] / (1 - 0.9 ** step))) / (Math.sqrt(m2[c] / (1 - 0.999 ** step)) + 1e-8);
-    }
-  }
-  model.params.get('img.keep').data.set(Float32Array.from(w));
+  const probe = new Params(new Rng(seed));
+  const w = probe.add('w', [1, C], { kind: 'zeros' });
+  const H = Tensor.from(hs, [n, C]);
+  const L = Tensor.from(lse, [n, 1]);
+  const y = Int32Array.from(isKeep);
+  const opt = new AdamW(probe, { lr: 0.05, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
+  for (let step = 0; step < 300; step++)
+    tidy(() => {
+      probe.zeroGrad();
+      crossEntropy(concat([L, linear(H, w, null)], -1), y).backward();
+      opt.update();
+    });
+  model.params.get('img.keep').data.set(w.data);
   return model;
 }

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { evaluationItems, type TaskKind } from '../../data/index.js';
+import { evaluationItems, type TaskKind, TRAINING_AID_TASKS } from '../../data/index.js';
 import {
   DEFAULT_EVAL_N,
   type EvalResult,
@@ -40,11 +40,9 @@ interface EvalFlags {
   tasks?: TaskKind[];
 }
 
-// The letters_ tasks and plan are training aids: their held-out items are the held-out words, which the
-// factor items already measure (sign words drawn and read), and compound items' plans.
-const TASK_KINDS = (Object.keys(DEFAULT_MIXTURE) as TaskKind[]).filter(
-  (t) => !t.startsWith('letters_') && t !== 'plan',
-);
+// Every task kind of the mixture but the training aids (sign words drawn and read, and plans, are measured
+// by the factor items and the compound items).
+const TASK_KINDS = (Object.keys(DEFAULT_MIXTURE) as TaskKind[]).filter((t) => !TRAINING_AID_TASKS.includes(t));
 
 /** --tasks edit,chain: a comma-separated subset of the mixture's task kinds. */
 function tasksOption(v: string): TaskKind[] {

@@ -140,22 +140,15 @@ export function makeWorldItem(task: WorldTask, split: Split, seed: number, index
       const { q, a } = sampleQuestion(rng, s);
       return mk([userImage(img(s)), userText(q), modelText(a, { type: 'text', answer: a })]);
     }
-    case 'ocr': {
-      const s = sampleWithSign(rng, split);
-      const a = s.sign!.toLowerCase();
-      return mk([userImage(img(s)), userText('what does the sign say?'), modelText(a, { type: 'text', answer: a })]);
-    }
+    case 'ocr':
     case 'letters_ocr': {
-      const s = sampleWithLetters(rng, split);
+      const s = task === 'ocr' ? sampleWithSign(rng, split) : sampleWithLetters(rng, split);
       const a = s.sign!.toLowerCase();
       return mk([userImage(img(s)), userText('what does the sign say?'), modelText(a, { type: 'text', answer: a })]);
     }
+    case 't2i':
     case 'letters_t2i': {
-      const s = sampleWithLetters(rng, split);
-      return mk([userText(describePrompt(s)), modelImage(img(s), { type: 'scene', scene: s })]);
-    }
-    case 't2i': {
-      const s = sampleScene(rng, split);
+      const s = task === 't2i' ? sampleScene(rng, split) : sampleWithLetters(rng, split);
       return mk([userText(describePrompt(s)), modelImage(img(s), { type: 'scene', scene: s })]);
     }
     case 'edit': {
@@ -176,26 +169,23 @@ export function makeWorldItem(task: WorldTask, split: Split, seed: number, index
       }
       return mk(segs);
     }
-    case 'compound': {
+    case 'compound':
+    case 'plan': {
       const s = sampleScene(rng, split);
       // Each step is phrased against the scene it acts on, so the plan can be executed turn by turn.
       const steps = sampleChain(rng, s, split, rng.between(2, 3));
-      const plan = steps.map((st, i) => `${i + 1}. ${st.instruction}`).join('\n');
+      const ask = userText(`${steps.map((st) => st.instruction).join(', then ')}.`);
+      const plan = modelText(steps.map((st, i) => `${i + 1}. ${st.instruction}`).join('\n'), {
+        type: 'plan',
+        steps: steps.map((st) => st.instruction),
+      });
+      if (task === 'plan') return mk([ask, plan]); // the plan alone, without the images
       const final = steps[steps.length - 1].after;
       return mk([
         userImage(img(s)),
-        userText(`${steps.map((st) => st.instruction).join(', then ')}.`),
-        modelText(plan, { type: 'plan', steps: steps.map((st) => st.instruction) }),
+        ask,
+        plan,
         modelImage(img(final), { type: 'edit', scene: final, regions: steps.flatMap((st) => st.regions) }),
-      ]);
-    }
-    case 'plan': {
-      const s = sampleScene(rng, split);
-      const steps = sampleChain(rng, s, split, rng.between(2, 3));
-      const plan = steps.map((st, i) => `${i + 1}. ${st.instruction}`).join('\n');
-      return mk([
-        userText(`${steps.map((st) => st.instruction).join(', then ')}.`),
-        modelText(plan, { type: 'plan', steps: steps.map((st) => st.instruction) }),
       ]);
     }
     case 'fact': {
