@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/long-recipe}
-TESSERA="node dist/src/cli/index.js"
+TESSERA=${TESSERA:-node dist/src/cli/index.js}   # (overridable, e.g. to dry-run: TESSERA=echo)
 MIX='{"caption":1,"vqa":2,"ocr":1,"t2i":6,"edit":2,"chain":0.5,"compound":0.5,"fact":0.5,"fact_t2i":0.5,"imagine":0.5,"emoji_caption":0.15,"emoji_edit":0.15,"letters_t2i":1,"letters_ocr":1,"plan":0.5}'
 [ -f dist/src/cli/index.js ] || npm run build
 
@@ -20,13 +20,14 @@ finished() {
   [ -f "$1/checkpoint/state.json" ] &&
     node -e 'const s=require(process.argv[1]);process.exit(s.step>=s.plannedSteps?0:1)' "$(realpath "$1/checkpoint/state.json")"
 }
-# stage DIR ARGS...: skip if finished, resume if started, else start with ARGS
+# stage DIR ARGS...: skip if finished, resume if started, else start with ARGS (--force: a stage stopped
+# before its first checkpoint left only a metrics.jsonl, with nothing to resume from)
 stage() {
   local dir=$1
   shift
   if finished "$dir"; then echo "$dir: finished, skipped"
   elif [ -f "$dir/checkpoint/state.json" ]; then $TESSERA train --resume "$dir"
-  else $TESSERA train "$@" --out "$dir"; fi
+  else $TESSERA train "$@" --out "$dir" --force; fi
 }
 
 stage "$OUT/quick" --config default --minutes 28
