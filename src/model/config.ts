@@ -30,6 +30,11 @@ export interface ModelConfig {
    *  learned vector img.keep; edit targets that equal the previous image's code there become KEEP, and the
    *  sampler draws KEEP as that code. 0: none (checkpoints before it). multimodal.ts says why. */
   keepCode: number;
+  /** > 0: the image head also scores a code by "where times what colour" of rank R: per row, R block masks
+   *  (img.mask h) times R colours (img.color h), summed into each pixel's colour coefficient, so a shape
+   *  and a colour learned apart combine into a tile never seen together (multimodal.ts says why). 0: none
+   *  (checkpoints before it). */
+  maskColorRank: number;
 }
 
 const base: ModelConfig = {
@@ -44,6 +49,7 @@ const base: ModelConfig = {
   mlpHidden: 512,
   seed: 1,
   keepCode: 0,
+  maskColorRank: 0,
 };
 
 export const MODEL_PRESETS = Object.freeze({
@@ -80,7 +86,10 @@ export function parameterEstimate(c: Readonly<ModelConfig>): number {
   const V = c.textVocabSize + c.imageCodebookSize;
   const C = c.nEmbd;
   return (
-    c.nLayer * (4 * C * C + 2 * C * c.mlpHidden) + (V + c.blockSize + c.textVocabSize) * C + 2 * C * c.tileFeatures
+    c.nLayer * (4 * C * C + 2 * C * c.mlpHidden) +
+    (V + c.blockSize + c.textVocabSize) * C +
+    2 * C * c.tileFeatures +
+    c.maskColorRank * (Math.floor(c.tileFeatures / 24) + 3) * C
   );
 }
 
@@ -103,6 +112,8 @@ export function modelConfig(
     if (typeof v !== 'number' || !Number.isFinite(v)) problems.push(`${k} must be a number, got ${JSON.stringify(v)}`);
     else if (k === 'keepCode') {
       if (v !== 0 && v !== 1) problems.push(`keepCode must be 0 or 1, got ${v}`);
+    } else if (k === 'maskColorRank') {
+      if (!Number.isInteger(v) || v < 0 || v > 16) problems.push(`maskColorRank must be an integer 0..16, got ${v}`);
     } else if (!Number.isInteger(v) || v < (k === 'seed' ? 0 : 1))
       problems.push(`${k} must be a positive integer, got ${v}`);
   }

@@ -25,7 +25,21 @@ export {
   useKernels,
 } from './kernels/index.js';
 export { causalAttention, KVCache } from './ops/attention.js';
-export { add, concat, detach, mean, mse, mul, permute, reshape, scale, slice, sub, sum } from './ops/basic.js';
+export {
+  add,
+  concat,
+  detach,
+  mean,
+  mse,
+  mul,
+  permute,
+  reshape,
+  rowOuter,
+  scale,
+  slice,
+  sub,
+  sum,
+} from './ops/basic.js';
 export { type ConvOptions, conv2d, convTranspose2d } from './ops/conv.js';
 export { embedding, gelu, layerNorm, relu, rmsNorm, silu } from './ops/layers.js';
 export { linear, matmul } from './ops/linalg.js';

@@ -43,6 +43,10 @@ export interface TrainConfig {
    *  built with it, and a model folder fine-tuned with init gains it (weights copied, KEEP's vector fitted
    *  on the frozen network: trainer.ts calibrateKeep). 0: the model as it is (a folder with KEEP keeps it). */
   keepCode: number;
+  /** > 0: the model's image head has the mask-times-colour term of this rank (ModelConfig.maskColorRank): a
+   *  fresh model is built with it, a model folder fine-tuned with init gains it (img.color zero, so it starts
+   *  as it was). 0: the model as it is. */
+  maskColorRank: number;
   /** Task kind -> weight in the mixture. */
   mixture: Partial<Record<TaskKind, number>>;
   /** The user's own data: a JSONL manifest (src/data/manifest; '' = none). Its train-split lines are mixed
@@ -75,6 +79,7 @@ const base: TrainConfig = {
   condDropout: 0.1,
   editChangeWeight: 1,
   keepCode: 0,
+  maskColorRank: 0,
   mixture: { ...DEFAULT_MIXTURE },
   data: '',
   dataRatio: 0.5,
@@ -146,6 +151,8 @@ export function trainConfig(
     if (typeof c[k] !== 'string')
       problems.push(`${k} must be a path (a string; '' for none), got ${JSON.stringify(c[k])}`);
   if (c.keepCode !== 0 && c.keepCode !== 1) problems.push(`keepCode must be 0 or 1, got ${JSON.stringify(c.keepCode)}`);
+  if (!(Number.isInteger(c.maskColorRank) && c.maskColorRank >= 0 && c.maskColorRank <= 16))
+    problems.push(`maskColorRank must be an integer 0..16, got ${JSON.stringify(c.maskColorRank)}`);
   if (!(typeof c.editChangeWeight === 'number' && c.editChangeWeight >= 1 && c.editChangeWeight <= 100))
     problems.push(`editChangeWeight must be a number in [1, 100], got ${JSON.stringify(c.editChangeWeight)}`);
   if (!(typeof c.dataRatio === 'number' && c.dataRatio >= 0 && c.dataRatio <= 1))

@@ -85,7 +85,8 @@ export class Trainer {
     const loaded = config.init ? loadModel(config.init) : Trainer.freshModel(config);
     const { tok } = loaded;
     const upgrade = config.keepCode === 1 && loaded.model.config.keepCode === 0;
-    const model = upgrade ? calibrateKeep(loaded.model.withKeepCode(tok.image), tok, config.seed) : loaded.model;
+    const kept = upgrade ? calibrateKeep(loaded.model.withKeepCode(tok.image), tok, config.seed) : loaded.model;
+    const model = config.maskColorRank ? kept.withMaskColor(config.maskColorRank, tok.image) : kept;
     const own = config.data ? loadOwnData(config.data) : null;
     return new Trainer(config, model, tok, Trainer.optimizerFor(model, config), Trainer.mixtureFor(config, own), own);
   }
@@ -98,6 +99,7 @@ export class Trainer {
         imageCodebookSize: tok.image.codebookSize,
         seed: config.seed,
         keepCode: config.keepCode,
+        maskColorRank: config.maskColorRank,
       },
       config.model,
     );

@@ -21,6 +21,7 @@ import {
   relu,
   reshape,
   rmsNorm,
+  rowOuter,
   scale,
   silu,
   slice,
@@ -108,6 +109,7 @@ for (const { name: backend, kernels } of backends()) {
       gradCheck('permute', [randT(rng, [2, 3, 4])], ([a]) => permute(a, [2, 0, 1]));
       gradCheck('concat', [randT(rng, [2, 3]), randT(rng, [2, 2])], ([a, b]) => concat([a, b], 1));
       gradCheck('slice', [randT(rng, [3, 5])], ([a]) => slice(a, 1, 1, 4));
+      gradCheck('rowOuter rank 2', [randT(rng, [2, 3, 8]), randT(rng, [2, 3, 6])], ([a, b]) => rowOuter(a, b, 2));
     });
 
     test('linear and matmul', () => {

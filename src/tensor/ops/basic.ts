@@ -236,3 +236,52 @@ export function slice(a: Tensor, axis: number, start: number, end: number): Tens
     for (let o = 0; o < outer; o++) for (let i = 0; i < w; i++) ga[o * n * inner + start * inner + i] += g[o * w + i];
   });
 }
+
+/**
+ * Row-wise sum of outer products: a (..., R * P), b (..., R * Q) -> (..., P * Q), out[p * Q + q] =
+ * sum_r a[r * P + p] * b[r * Q + q]. The image head's "where times what colour" term (model/multimodal.ts):
+ * each row's P-pixel masks times its Q-channel colours, rank R.
+ */
+export function rowOuter(a: Tensor, b: Tensor, R: number): Tensor {
+  const ra = a.shape[a.shape.length - 1];
+  const rb = b.shape[b.shape.length - 1];
+  if (!(Number.isInteger(R) && R >= 1 && ra % R === 0 && rb % R === 0))
+    throw new Error(`rowOuter: last dimensions ${ra} and ${rb} are not both multiples of the rank ${R}`);
+  const N = a.size / ra;
+  if (b.size / rb !== N || a.shape.length !== b.shape.length || a.shape.slice(0, -1).some((d, i) => d !== b.shape[i]))
+    throw new Error(`rowOuter: leading shapes differ, [${a.shape.join(', ')}] vs [${b.shape.join(', ')}]`);
+  const P = ra / R;
+  const Q = rb / R;
+  const out = Tensor.zeros([...a.shape.slice(0, -1), P * Q]);
+  const ad = a.data;
+  const bd = b.data;
+  const od = out.data;
+  for (let n = 0; n < N; n++)
+    for (let r = 0; r < R; r++) {
+      const ao = n * ra + r * P;
+      const bo = n * rb + r * Q;
+      for (let p = 0; p < P; p++) {
+        const x = ad[ao + p];
+        const o = n * P * Q + p * Q;
+        for (let q = 0; q < Q; q++) od[o + q] += x * bd[bo + q];
+      }
+    }
+  return record(out, [a, b], (g) => {
+    const ga = a.requiresGrad ? a.ensureGrad() : null;
+    const gb = b.requiresGrad ? b.ensureGrad() : null;
+    for (let n = 0; n < N; n++)
+      for (let r = 0; r < R; r++) {
+        const ao = n * ra + r * P;
+        const bo = n * rb + r * Q;
+        for (let p = 0; p < P; p++) {
+          const o = n * P * Q + p * Q;
+          let s = 0;
+          for (let q = 0; q < Q; q++) {
+            s += g[o + q] * bd[bo + q];
+            if (gb) gb[bo + q] += g[o + q] * ad[ao + p];
+          }
+          if (ga) ga[ao + p] += s;
+        }
+      }
+  });
+}
