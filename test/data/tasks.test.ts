@@ -17,6 +17,7 @@ import {
   renderSequence,
   sampleChain,
   sampleEdit,
+  sampleQuestion,
   sampleScene,
   sceneSplit,
   validateItem,
@@ -142,4 +143,21 @@ test('letters_ tasks: random letter strings in train (never a held-out word), he
   // Letter strings, not a word list: almost all 300 differ, and every letter occurs.
   assert.ok(seen.size > 280, `${seen.size} distinct strings`);
   assert.equal(new Set([...seen].join('')).size, 26);
+});
+
+test('colour-count questions: about half ask a colour the scene has, so "0" is not the answer to learn', () => {
+  const rng = new Rng(11);
+  let asked = 0;
+  let nonzero = 0;
+  for (let i = 0; i < 4000; i++) {
+    const s = sampleScene(rng, 'train');
+    const { q, a } = sampleQuestion(rng, s);
+    const m = /^how many (\w+) shapes are there\?$/.exec(q);
+    if (!m) continue;
+    asked++;
+    assert.equal(a, String(s.objects.filter((o) => o.color === m[1]).length), q);
+    if (a !== '0') nonzero++;
+  }
+  assert.ok(asked > 400, `${asked} colour-count questions`);
+  assert.ok(nonzero / asked > 0.5 && nonzero / asked < 0.8, `${nonzero} of ${asked} have an answer other than 0`);
 });
