@@ -103,9 +103,13 @@ export function plotSeries(series: readonly CurveSeries[], o: { title?: string }
   const all = series.flatMap((s) => s.points);
   const positive = all.filter(([, y]) => Number.isFinite(y) && y > 0);
   const dropped = all.length - positive.length;
-  const xmax = Math.max(1, ...all.map((p) => p[0]));
+  // reduce, not Math.max(...points): a long run's curves hold more points than a call may take arguments
+  const xmax = all.reduce((m, p) => Math.max(m, p[0]), 1);
   const axis = positive.length
-    ? logAxis(Math.min(...positive.map((p) => p[1])), Math.max(...positive.map((p) => p[1])))
+    ? logAxis(
+        positive.reduce((m, p) => Math.min(m, p[1]), Number.POSITIVE_INFINITY),
+        positive.reduce((m, p) => Math.max(m, p[1]), Number.NEGATIVE_INFINITY),
+      )
     : logAxis(0.1, 10);
   const X = (x: number) => F.left + (x / xmax) * (F.right - F.left);
   const Y = (y: number) => F.bottom - axis.frac(y) * (F.bottom - F.top);
