@@ -37,6 +37,15 @@ export interface ModelConfig {
   maskColorRank: number;
 }
 
+/** Highest maskColorRank a config may ask for (the model and train configs both check it). */
+export const MAX_MASK_COLOR_RANK = 16;
+
+/** Mask blocks of a tile for the mask-times-colour term: 2x2-pixel blocks (16 of an 8x8 tile, whose
+ *  tileFeatures are 6 * 8^2). */
+export function maskBlocks(c: Readonly<ModelConfig>): number {
+  return c.tileFeatures / 24;
+}
+
 const base: ModelConfig = {
   textVocabSize: 512,
   imageCodebookSize: 1024,
@@ -89,7 +98,7 @@ export function parameterEstimate(c: Readonly<ModelConfig>): number {
     c.nLayer * (4 * C * C + 2 * C * c.mlpHidden) +
     (V + c.blockSize + c.textVocabSize) * C +
     2 * C * c.tileFeatures +
-    c.maskColorRank * (Math.floor(c.tileFeatures / 24) + 3) * C
+    c.maskColorRank * (Math.floor(maskBlocks(c)) + 3) * C
   );
 }
 
@@ -113,7 +122,8 @@ export function modelConfig(
     else if (k === 'keepCode') {
       if (v !== 0 && v !== 1) problems.push(`keepCode must be 0 or 1, got ${v}`);
     } else if (k === 'maskColorRank') {
-      if (!Number.isInteger(v) || v < 0 || v > 16) problems.push(`maskColorRank must be an integer 0..16, got ${v}`);
+      if (!Number.isInteger(v) || v < 0 || v > MAX_MASK_COLOR_RANK)
+        problems.push(`maskColorRank must be an integer 0..${MAX_MASK_COLOR_RANK}, got ${v}`);
     } else if (!Number.isInteger(v) || v < (k === 'seed' ? 0 : 1))
       problems.push(`${k} must be a positive integer, got ${v}`);
   }

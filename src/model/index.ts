@@ -18,9 +18,11 @@ export {
   TEXT_TOKENIZER_FILE,
 } from './checkpoint.js';
 export {
+  MAX_MASK_COLOR_RANK,
   MODEL_LIMITS,
   MODEL_PRESETS,
   type ModelConfig,
+  maskBlocks,
   modelConfig,
   type PresetName,
   parameterEstimate,

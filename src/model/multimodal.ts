@@ -47,15 +47,10 @@ import {
   Tensor,
 } from '../tensor/index.js';
 import type { ImageTokenizer } from '../tokenizers/image/types.js';
-import type { ModelConfig } from './config.js';
+import { type ModelConfig, maskBlocks } from './config.js';
 import { GPT } from './gpt.js';
 
 export const MODEL_KIND = 'tessera-multimodal';
-
-/** Mask blocks of a tile for the mask-times-colour term: 2x2-pixel blocks (16 of an 8x8 tile). */
-export function maskBlocks(c: Readonly<ModelConfig>): number {
-  return Math.round(Math.sqrt(c.tileFeatures / 6) / 2) ** 2;
-}
 
 export class MultimodalModel {
   readonly gpt: GPT;
@@ -104,6 +99,8 @@ export class MultimodalModel {
       throw new Error(`MultimodalModel: the image tokenizer has ${image.codebookSize} codes, the config ${K}`);
     if (2 * 3 * p * p !== F)
       throw new Error(`MultimodalModel: tiles of ${p}x${p} give ${6 * p * p} features, the config says ${F}`);
+    if (this.config.maskColorRank && p % 2 !== 0)
+      throw new Error(`MultimodalModel: maskColorRank needs tiles of an even side (2x2-pixel blocks), not ${p}`);
     const grids: Int32Array[] = [];
     for (let k = 0; k < K; k += g2) grids.push(Int32Array.from({ length: g2 }, (_, j) => Math.min(k + j, K - 1)));
     const images = image.decode(grids);
@@ -125,8 +122,9 @@ export class MultimodalModel {
     }
     this.tilesPadded = new Tensor(feats, [K + 1, F], { persistent: true });
     this.tiles = new Tensor(feats.subarray(0, K * F), [K, F], { persistent: true });
+    if (!this.config.maskColorRank) return;
     // block sums: pixel (y, x) of a tile is in block (y >> 1) * (p / 2) + (x >> 1)
-    const B = (p / 2) * (p / 2);
+    const B = maskBlocks(this.config);
     const blocks = new Float32Array(K * B * 3);
     for (let k = 0; k < K; k++)
       for (let y = 0; y < p; y++)
@@ -162,8 +160,7 @@ export class MultimodalModel {
    */
   withKeepCode(image: ImageTokenizer): MultimodalModel {
     if (this.config.keepCode) return this;
-    const m = new MultimodalModel(Object.freeze({ ...this.config, keepCode: 1 }), image);
-    for (const [name, t] of this.params.map) m.params.get(name).data.set(t.data);
+    const m = this.upgraded({ keepCode: 1 }, image);
     m.params.get('img.keep').data.fill(0);
     return m;
   }
@@ -178,7 +175,13 @@ export class MultimodalModel {
       throw new Error(
         `MultimodalModel: the model has maskColorRank ${this.config.maskColorRank}; it cannot become ${R}`,
       );
-    const m = new MultimodalModel(Object.freeze({ ...this.config, maskColorRank: R }), image);
+    return this.upgraded({ maskColorRank: R }, image);
+  }
+
+  /** A model of this config with `changes` (outputs or terms added, none removed), every weight of this one
+   *  copied into it (a grown table, wte with KEEP's row, keeps its new rows as the constructor made them). */
+  private upgraded(changes: Partial<ModelConfig>, image: ImageTokenizer): MultimodalModel {
+    const m = new MultimodalModel(Object.freeze({ ...this.config, ...changes }), image);
     for (const [name, t] of this.params.map) m.params.get(name).data.set(t.data);
     return m;
   }
@@ -229,7 +232,11 @@ export class MultimodalModel {
 
   /** The K codes' logits alone: (h img.out^T) tiles^T, plus the mask-times-colour term. */
   private tileLogits(h: Tensor): Tensor {
-    const linearPart = linear(linear(h, this.params.get('img.out'), null), this.tileTable().tiles, null);
+    return this.withTerm(h, linear(linear(h, this.params.get('img.out'), null), this.tileTable().tiles, null));
+  }
+
+  /** The K codes' linear logits plus the mask-times-colour term (as they are without it). */
+  private withTerm(h: Tensor, linearPart: Tensor): Tensor {
     const mc = this.maskColorLogits(h);
     return mc ? add(linearPart, mc) : linearPart;
   }
@@ -255,12 +262,10 @@ export class MultimodalModel {
     const K = this.config.imageCodebookSize;
     const F = this.config.tileFeatures;
     const C = this.config.nEmbd;
-    const linearPart =
+    const codes =
       N * (F * K + C * F - C * K) <= K * F * C
-        ? linear(linear(h, this.params.get('img.out'), null), this.tileTable().tiles, null)
-        : linear(h, matmul(this.tileTable().tiles, this.params.get('img.out')), null);
-    const mc = this.maskColorLogits(h);
-    const codes = mc ? add(linearPart, mc) : linearPart;
+        ? this.tileLogits(h)
+        : this.withTerm(h, linear(h, matmul(this.tileTable().tiles, this.params.get('img.out')), null));
     if (!this.config.keepCode) return codes;
     // KEEP's column, with keepMask added (-1e9 on rows without a previous image: nothing to keep there)
     const keep = linear(h, this.params.get('img.keep'), null); // (N, 1)
@@ -378,10 +383,9 @@ export class MultimodalModel {
 
   /** logits (..., K [+ KEEP]) of h . E (codeEmbeddings) plus the mask-times-colour term on the K codes. */
   private plusMaskColor(h: Tensor, logits: Tensor): Tensor {
+    if (!this.config.keepCode) return this.withTerm(h, logits);
     const mc = this.maskColorLogits(h);
-    if (!mc) return logits;
-    if (!this.config.keepCode) return add(logits, mc);
-    return add(logits, concat([mc, Tensor.zeros([...mc.shape.slice(0, -1), 1])], -1));
+    return mc ? add(logits, concat([mc, Tensor.zeros([...mc.shape.slice(0, -1), 1])], -1)) : logits;
   }
 
   /** The image outputs' embeddings (K [+ KEEP], C) for the current weights: tiles img.out, then img.keep;

@@ -1,7 +1,7 @@
 // Training configuration: a frozen object with commented defaults and presets; unknown keys rejected.
 // Saved in the checkpoint (train-config.json) so a resumed run continues with exactly the same settings.
 import { TASK_KINDS, type TaskKind } from '../data/index.js';
-import { MODEL_PRESETS, type PresetName } from '../model/index.js';
+import { MAX_MASK_COLOR_RANK, MODEL_PRESETS, type PresetName } from '../model/index.js';
 import { DEFAULT_MIXTURE } from './mixture.js';
 
 export interface TrainConfig {
@@ -151,8 +151,8 @@ export function trainConfig(
     if (typeof c[k] !== 'string')
       problems.push(`${k} must be a path (a string; '' for none), got ${JSON.stringify(c[k])}`);
   if (c.keepCode !== 0 && c.keepCode !== 1) problems.push(`keepCode must be 0 or 1, got ${JSON.stringify(c.keepCode)}`);
-  if (!(Number.isInteger(c.maskColorRank) && c.maskColorRank >= 0 && c.maskColorRank <= 16))
-    problems.push(`maskColorRank must be an integer 0..16, got ${JSON.stringify(c.maskColorRank)}`);
+  if (!(Number.isInteger(c.maskColorRank) && c.maskColorRank >= 0 && c.maskColorRank <= MAX_MASK_COLOR_RANK))
+    problems.push(`maskColorRank must be an integer 0..${MAX_MASK_COLOR_RANK}, got ${JSON.stringify(c.maskColorRank)}`);
   if (!(typeof c.editChangeWeight === 'number' && c.editChangeWeight >= 1 && c.editChangeWeight <= 100))
     problems.push(`editChangeWeight must be a number in [1, 100], got ${JSON.stringify(c.editChangeWeight)}`);
   if (!(typeof c.dataRatio === 'number' && c.dataRatio >= 0 && c.dataRatio <= 1))
