@@ -2,6 +2,8 @@
 // with the served models loaded, the app built. Tests call startServer() and app.request(); `tessera serve`
 // adds listen() and a graceful shutdown: on SIGTERM/SIGINT it stops accepting connections, lets accepted
 // model jobs finish (or fails them with 503 past the grace period), then closes the store.
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { basename, resolve } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -73,14 +75,50 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   };
 }
 
-/** Puts the server on a port (0 = any free one); resolves with the port once it listens. */
-export function listen(
-  server: Server,
-  port: number,
-  hostname = '127.0.0.1',
-): Promise<{ port: number; http: ServerType }> {
+/** A listening server: its port, the node server, and `close`, which stops accepting and resolves once every
+ *  connection is gone. */
+export interface Listening {
+  port: number;
+  http: ServerType;
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Puts the server on a port (0 = any free one); resolves once it listens. */
+export function listen(server: Server, port: number, hostname = '127.0.0.1'): Promise<Listening> {
   return new Promise((resolveListen, reject) => {
-    const http = serve({ fetch: server.app.fetch, port, hostname }, (info) => resolveListen({ port: info.port, http }));
+    const http = serve({ fetch: server.app.fetch, port, hostname }, (info) =>
+      resolveListen({ port: info.port, http, close }),
+    );
+    const close = closer(http as HttpServer);
     http.once('error', reject);
   });
+}
+
+/** How to stop `http` (call before it accepts connections): stop accepting, drop the idle connections and
+ *  those that never sent a request, let requests in flight finish for up to `graceMs`, then drop what is
+ *  left (a connection is dropped as soon as its last answer is sent). http.Server.close alone waits for every socket, and a browser opens sockets it may never use
+ *  (Chromium's preconnects), which Node does not count as idle: with one open, close never returns. */
+export function closer(http: HttpServer): (graceMs?: number) => Promise<void> {
+  const unused = new Set<Socket>();
+  http.on('connection', (socket: Socket) => {
+    unused.add(socket);
+    socket.once('close', () => unused.delete(socket));
+  });
+  let closing = false;
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    unused.delete(req.socket);
+    // a socket kept alive after an answer given while closing would be waited for until keepAliveTimeout
+    res.once('finish', () => closing && setImmediate(() => http.closeIdleConnections()));
+  });
+  return (graceMs = 30_000) =>
+    new Promise((done) => {
+      closing = true;
+      const timer = setTimeout(() => http.closeAllConnections(), graceMs);
+      http.close(() => {
+        clearTimeout(timer);
+        done();
+      });
+      http.closeIdleConnections();
+      for (const socket of unused) socket.destroy();
+    });
 }

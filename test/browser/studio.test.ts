@@ -48,7 +48,8 @@ const shot = (page: Page, selector: string, name: string) =>
 async function withStudio(fn: (page: Page, origin: string, errors: string[]) => Promise<void>, browser: Browser) {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-studio-'));
   const server = await startServer({ models: [defaultModelDir()], store: `sqlite:${join(dir, 'studio.db')}` });
-  const { port, http } = await listen(server, 0);
+  const listening = await listen(server, 0);
+  const { port } = listening;
   const origin = `http://127.0.0.1:${port}`;
   try {
     const page = await browser.newPage({ viewport: { width: 900, height: 1400 } });
@@ -59,7 +60,7 @@ async function withStudio(fn: (page: Page, origin: string, errors: string[]) => 
     mkdirSync(shots, { recursive: true });
     await fn(page, origin, errors);
   } finally {
-    await new Promise((r) => http.close(r));
+    await listening.close();
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve, sep } from 'node:path';
 import { contentType } from '../../src/serve/content-types.js';
+import { closer } from '../../src/serve/server.js';
 
 export interface Served {
   /** http://127.0.0.1:PORT */
@@ -44,11 +45,12 @@ export async function serveStatic(routes: Record<string, string>): Promise<Serve
     });
     createReadStream(file).pipe(res);
   });
+  const close = closer(server);
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.address() as AddressInfo;
   return {
     origin: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
+    close: () => close(),
   };
 }

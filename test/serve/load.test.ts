@@ -76,7 +76,8 @@ test('shutdown finishes accepted work and refuses new work with 503', async () =
 
 test('the openai npm client generates and edits against a local server', async () => {
   const s = await start({});
-  const { port, http } = await listen(s, 0);
+  const listening = await listen(s, 0);
+  const { port } = listening;
   try {
     const client = new OpenAI({ apiKey: 'local', baseURL: `http://127.0.0.1:${port}/v1` });
     const g = await client.images.generate({
@@ -100,7 +101,7 @@ test('the openai npm client generates and edits against a local server', async (
     const models = await client.models.list();
     assert.ok(models.data.some((m) => m.id === 'tessera-default'));
   } finally {
-    http.close();
+    await listening.close();
     await s.close();
   }
 });

@@ -21,7 +21,8 @@ export function registerServe(program: Command): void {
       const models = o.model ?? [defaultModelDir(), join(packageRoot(), 'models', 'tessera-specialist')];
       const t0 = performance.now();
       const server = await startServer({ models, store: o.store, log: o.quiet ? undefined : (l) => console.error(l) });
-      const { port, http } = await listen(server, o.port, o.host);
+      const listening = await listen(server, o.port, o.host);
+      const { port } = listening;
       console.error(
         `tessera serve: ${server.service.models.map((m) => m.id).join(', ')} on ${server.store.kind} (${server.store.where}), ready in ${(performance.now() - t0).toFixed(0)} ms`,
       );
@@ -31,8 +32,7 @@ export function registerServe(program: Command): void {
         if (stopping) return;
         stopping = true;
         console.error(`tessera serve: ${signal}: finishing accepted requests`);
-        http.close();
-        await server.close(30_000);
+        await Promise.all([listening.close(30_000), server.close(30_000)]);
         process.exit(0);
       };
       process.on('SIGTERM', () => void stop('SIGTERM'));
