@@ -1,10 +1,11 @@
-// `npm run bench:questions [MODEL_DIR]`: questions about held-out scenes in forms the training templates
-// never use ("what color is the background?", "how many objects are there?", "what is written on the
+// `npm run bench:questions [MODEL_DIR]`: questions about held-out scenes in forms training never uses
+// (UNTRAINED_FORMS in src/data/world/questions.ts: outside sampleQuestion's templates and the ask task's
+// phrasings; "what color is the background?", "how many objects are there?", "what is written on the
 // sign?", British "colour", ...), beside the trained template that asks the same thing where there is one,
 // on the same scenes. Each answer is judged twice: exact (the normalised answer equals the expected one)
 // and "names it" (the expected word occurs in the answer as a word: "a small red circle" names "circle").
 // Greedy answers, one text-only turn each (answerText); 95% Wilson intervals.
-import { CELL_NAMES, objectPhrase, renderScene, type Scene, type SceneObject, sampleScene } from '../src/data/index.js';
+import { renderScene, sampleScene, UNTRAINED_FORMS } from '../src/data/index.js';
 import { wilson } from '../src/eval/index.js';
 import { answerText } from '../src/infer/index.js';
 import { defaultModelDir, loadModel } from '../src/model/index.js';
@@ -12,53 +13,7 @@ import { Rng } from '../src/tensor/index.js';
 
 const SCENES = Number(process.env.SCENES ?? 100);
 
-interface Form {
-  name: string;
-  /** Question and expected answer for a scene, or null when the scene cannot be asked it. */
-  ask: (s: Scene, o: SceneObject | null) => { q: string; a: string } | null;
-  /** The trained template asking the same thing (null: there is none). */
-  trained: ((s: Scene, o: SceneObject | null) => { q: string; a: string } | null) | null;
-}
-
-const count = (s: Scene, color?: string) => String(s.objects.filter((x) => !color || x.color === color).length);
-const FORMS: Form[] = [
-  {
-    name: 'what color is the background?',
-    ask: (s) => ({ q: 'what color is the background?', a: s.background }),
-    trained: null,
-  },
-  {
-    name: 'how many objects are there?',
-    ask: (s) => ({ q: 'how many objects are there?', a: count(s) }),
-    trained: (s) => ({ q: 'how many shapes are there?', a: count(s) }),
-  },
-  {
-    name: 'what colour is the <size> <shape> at the <cell>?',
-    ask: (_, o) => o && { q: `what colour is the ${o.size} ${o.shape} at the ${CELL_NAMES[o.cell]}?`, a: o.color },
-    trained: (_, o) => o && { q: `what color is the ${o.size} ${o.shape} at the ${CELL_NAMES[o.cell]}?`, a: o.color },
-  },
-  {
-    name: 'what shape is at the <cell>?',
-    ask: (_, o) => o && { q: `what shape is at the ${CELL_NAMES[o.cell]}?`, a: o.shape },
-    trained: (_, o) => o && { q: `what is at the ${CELL_NAMES[o.cell]}?`, a: `a ${objectPhrase(o)}` },
-  },
-  {
-    name: 'is the <color> <shape> at the <cell> big or small?',
-    ask: (_, o) => o && { q: `is the ${o.color} ${o.shape} at the ${CELL_NAMES[o.cell]} big or small?`, a: o.size },
-    trained: null,
-  },
-  {
-    name: 'how many <color> objects are there?',
-    ask: (s, o) => o && { q: `how many ${o.color} objects are there?`, a: count(s, o.color) },
-    trained: (s, o) => o && { q: `how many ${o.color} shapes are there?`, a: count(s, o.color) },
-  },
-  { name: 'is there a sign?', ask: (s) => ({ q: 'is there a sign?', a: s.sign ? 'yes' : 'no' }), trained: null },
-  {
-    name: 'what is written on the sign?',
-    ask: (s) => (s.sign ? { q: 'what is written on the sign?', a: s.sign.toLowerCase() } : null),
-    trained: (s) => (s.sign ? { q: 'what does the sign say?', a: s.sign.toLowerCase() } : null),
-  },
-];
+const FORMS = UNTRAINED_FORMS;
 
 const norm = (t: string) =>
   t

@@ -8,13 +8,16 @@
 #   3. keep: 2,000 more steps with KEEP (keepCode=1), a checkpoint every 1,000;
 #   4. more: 2,000 more steps from it (seed 4, the same mixture and lr): what shipped was trained here on
 #      the colour-count questions that ask a colour the scene has (the earlier stages had not seen them);
+#   5. longer: 16,000 more steps from it (seed 5, the same lr), the mixture plus `ask` (questions in other
+#      phrasings), keeping a checkpoint every 4,000 steps (the scaling table);
 #   then the model folder is exported to OUT/model.
-#   bash scripts/train-long.sh [OUT]     (default runs/long-recipe; ~2 h 15 min on 2 free cores)
+#   bash scripts/train-long.sh [OUT]     (default runs/long-recipe; ~3 h 40 min on 2 free cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/long-recipe}
 TESSERA=${TESSERA:-node dist/src/cli/index.js}   # (overridable, e.g. to dry-run: TESSERA=echo)
 MIX='{"caption":1,"vqa":2,"ocr":1,"t2i":6,"edit":2,"chain":0.5,"compound":0.5,"fact":0.5,"fact_t2i":0.5,"imagine":0.5,"emoji_caption":0.15,"emoji_edit":0.15,"letters_t2i":1,"letters_ocr":1,"plan":0.5}'
+MIX_ASK="${MIX%\}},\"ask\":1}"
 [ -f dist/src/cli/index.js ] || npm run build
 
 # finished DIR: the run's checkpoint has reached its planned steps
@@ -39,5 +42,7 @@ stage "$OUT/keep" --init "$OUT/continue/checkpoint" --steps 2000 --set lr=0.0005
   --set seed=3 --set keepCode=1 --set "mixture=$MIX" --keep-checkpoints 1000
 stage "$OUT/more" --init "$OUT/keep/checkpoint" --steps 2000 --set lr=0.0005 --set warmup=20 --set evalN=0 \
   --set seed=4 --set "mixture=$MIX"
-$TESSERA export "$OUT/more/checkpoint" "$OUT/model"
+stage "$OUT/longer" --init "$OUT/more/checkpoint" --steps 16000 --set lr=0.0005 --set warmup=20 --set evalN=0 \
+  --set seed=5 --set "mixture=$MIX_ASK" --keep-checkpoints 4000
+$TESSERA export "$OUT/longer/checkpoint" "$OUT/model"
 echo "model: $OUT/model (tessera eval --checkpoint $OUT/model)"

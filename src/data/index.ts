@@ -119,6 +119,15 @@ export {
   parsePrompt,
   promptForModel,
 } from './world/prompt.js';
+// Questions in other phrasings, and the forms kept out of training
+export {
+  type Asked,
+  allRephrased,
+  type QuestionForm,
+  sampleRephrased,
+  UNTRAINED_FORMS,
+  type UntrainedForm,
+} from './world/questions.js';
 // The renderer
 export {
   accessoryRect,

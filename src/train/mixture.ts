@@ -33,6 +33,7 @@ export const UNDERSTANDING_TASKS: readonly TaskKind[] = [
   'emoji_caption',
   'letters_ocr',
   'plan',
+  'ask',
 ];
 
 export interface MixtureState {

@@ -5,7 +5,8 @@
 // words, are what a sign is made of: the text tokenizer spells capitals letter by letter and each glyph
 // is one patch, so a model that maps letters to glyphs can write and read words it never saw. `plan` is
 // the compound task's plan without its images: the instruction's steps copied into a numbered list, a
-// text-only item a tenth the length of a compound one.
+// text-only item a tenth the length of a compound one. `ask` is question answering in other phrasings
+// (questions.ts).
 
 import { Rng } from '../../tensor/index.js';
 import {
@@ -21,6 +22,7 @@ import {
 import { applyEdit, type Edit, editInstruction, editRegions, refer, sampleEdit } from './edits.js';
 import { FACTS } from './facts.js';
 import { LETTERS } from './font.js';
+import { sampleRephrased } from './questions.js';
 import { renderScene } from './render.js';
 import { type Split, sampleScene, sceneSplit } from './sample.js';
 import { caption, describePrompt, objectPhrase, type Rect, type Scene } from './scene.js';
@@ -140,6 +142,11 @@ export function makeWorldItem(task: WorldTask, split: Split, seed: number, index
     case 'vqa': {
       const s = sampleScene(rng, split);
       const { q, a } = sampleQuestion(rng, s);
+      return mk([userImage(img(s)), userText(q), modelText(a, { type: 'text', answer: a })]);
+    }
+    case 'ask': {
+      const s = sampleScene(rng, split);
+      const { q, a } = sampleRephrased(rng, s);
       return mk([userImage(img(s)), userText(q), modelText(a, { type: 'text', answer: a })]);
     }
     case 'ocr':
