@@ -3,7 +3,9 @@
 // those patches get a VQ code that no training scene ever has (the model would have to produce a code it was
 // never trained to produce), against the same count for trained pairs in the same cells. Beside it, the
 // same question for a factorised patch code that keeps shape apart from colour: (the patch's
-// foreground mask, its foreground colour, its background colour), each part alone seen in training?
+// foreground mask, its foreground colour, its background colour), each part alone seen in training? And
+// for the model's own factoring of the codes (codeFactors=1): is every factor row of the code a held-out
+// pair's patch gets also a row of some code that training scenes have?
 import {
   BACKGROUNDS,
   HELDOUT_PAIRS,
@@ -17,6 +19,7 @@ import {
   SIZES,
   sampleScene,
 } from '../src/data/index.js';
+import { tokenizerFactors } from '../src/model/index.js';
 import { Rng } from '../src/tensor/index.js';
 import { defaultImageTokenizerDir, Vqvae } from '../src/tokenizers/index.js';
 
@@ -62,12 +65,23 @@ function patches(scenes: Scene[]): PatchInfo[][] {
   return out;
 }
 
+// the model's own factoring of the codes (codeFactors=1: src/model/code-factors.ts), from the decoded tiles
+const factors = tokenizerFactors(vq).index;
+const rowsOf = (code: number) => [factors[code * 3], factors[code * 3 + 1], factors[code * 3 + 2]];
+
 const rng = new Rng(7);
 const train = patches(Array.from({ length: TRAIN_SCENES }, () => sampleScene(rng, 'train')));
-const seen = { code: new Set<number>(), mask: new Set<string>(), fg: new Set<string>(), bg: new Set<string>() };
+const seen = {
+  code: new Set<number>(),
+  mask: new Set<string>(),
+  fg: new Set<string>(),
+  bg: new Set<string>(),
+  row: new Set<number>(),
+};
 for (const row of train)
   for (const p of row) {
     seen.code.add(p.code);
+    for (const r of rowsOf(p.code)) seen.row.add(r);
     seen.mask.add(p.mask);
     seen.fg.add(p.fg);
     seen.bg.add(`${p.fg}/${p.bg}`);
@@ -110,7 +124,8 @@ function report(name: string, ps: PatchInfo[]) {
   console.log(
     `| ${name} | ${ps.length} | ${share((p) => !seen.code.has(p.code))} | ${share((p) => !seen.mask.has(p.mask))} | ` +
       `${share((p) => !seen.fg.has(p.fg))} | ${share((p) => !seen.bg.has(`${p.fg}/${p.bg}`))} | ` +
-      `${share((p) => !seen.mask.has(p.mask) || !seen.bg.has(`${p.fg}/${p.bg}`))} |`,
+      `${share((p) => !seen.mask.has(p.mask) || !seen.bg.has(`${p.fg}/${p.bg}`))} | ` +
+      `${share((p) => rowsOf(p.code).some((r) => !seen.row.has(r)))} |`,
   );
 }
 
@@ -121,8 +136,8 @@ console.log(
   `${TRAIN_SCENES} training scenes: ${seen.code.size} distinct codes of ${vq.codebookSize}, ${seen.mask.size} masks`,
 );
 console.log(
-  '| objects | patches | VQ code never in training | mask never | fg colour never | (fg, bg) never | factorised: some part never |',
+  "| objects | patches | VQ code never in training | mask never | fg colour never | (fg, bg) never | factorised: some part never | its code's factor rows (codeFactors): some row never |",
 );
-console.log('|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|');
 report('held-out pairs', objectPatches([...HELDOUT_PAIRS]));
 report('trained pairs', objectPatches(trainedPairs));

@@ -35,6 +35,11 @@ export interface ModelConfig {
    *  and a colour learned apart combine into a tile never seen together (multimodal.ts says why). 0: none
    *  (checkpoints before it). */
   maskColorRank: number;
+  /** > 0: factored image codes: a code's output embedding is the sum of three rows of img.factor (this many
+   *  rows), its tile's foreground mask, foreground colour and background colour (code-factors.ts), in place
+   *  of the pixel-linear img.out; the rows are a function of the image tokenizer, which must give exactly
+   *  this many. 0: none (checkpoints before it). */
+  codeFactorRows: number;
 }
 
 /** Highest maskColorRank a config may ask for (the model and train configs both check it). */
@@ -59,6 +64,7 @@ const base: ModelConfig = {
   seed: 1,
   keepCode: 0,
   maskColorRank: 0,
+  codeFactorRows: 0,
 };
 
 export const MODEL_PRESETS = Object.freeze({
@@ -86,6 +92,8 @@ export const MODEL_LIMITS = Object.freeze({
   nEmbd: 8192,
   mlpHidden: 32_768,
   tileFeatures: 12_288,
+  /** Three factors a code, and one row more. */
+  codeFactorRows: 3 * 65_536 + 1,
   /** Parameters in all (a lower bound estimated from the config: 4 bytes each). */
   parameters: 500_000_000,
 });
@@ -97,7 +105,8 @@ export function parameterEstimate(c: Readonly<ModelConfig>): number {
   return (
     c.nLayer * (4 * C * C + 2 * C * c.mlpHidden) +
     (V + c.blockSize + c.textVocabSize) * C +
-    2 * C * c.tileFeatures +
+    (c.codeFactorRows ? 1 : 2) * C * c.tileFeatures +
+    c.codeFactorRows * C +
     c.maskColorRank * (Math.floor(maskBlocks(c)) + 3) * C
   );
 }
@@ -124,6 +133,8 @@ export function modelConfig(
     } else if (k === 'maskColorRank') {
       if (!Number.isInteger(v) || v < 0 || v > MAX_MASK_COLOR_RANK)
         problems.push(`maskColorRank must be an integer 0..${MAX_MASK_COLOR_RANK}, got ${v}`);
+    } else if (k === 'codeFactorRows') {
+      if (!Number.isInteger(v) || v < 0) problems.push(`codeFactorRows must be an integer >= 0, got ${v}`);
     } else if (!Number.isInteger(v) || v < (k === 'seed' ? 0 : 1))
       problems.push(`${k} must be a positive integer, got ${v}`);
   }
@@ -133,6 +144,10 @@ export function modelConfig(
   if (problems.length === 0 && parameterEstimate(c) > MODEL_LIMITS.parameters)
     problems.push(
       `the config describes at least ${parameterEstimate(c)} parameters, over the limit ${MODEL_LIMITS.parameters}`,
+    );
+  if (c.codeFactorRows && c.maskColorRank)
+    problems.push(
+      'codeFactorRows and maskColorRank cannot both be set (the term adds to img.out, which factored codes replace)',
     );
   if (c.nEmbd % c.nHead !== 0) problems.push(`nEmbd ${c.nEmbd} is not divisible by nHead ${c.nHead}`);
   if (c.blockSize < c.imageGrid * c.imageGrid + 2)

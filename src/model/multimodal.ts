@@ -33,6 +33,16 @@
 // object scale, a quarter of the cost of per-pixel masks (the term is an (N x 3B) by (3B x K) product), and
 // the linear head still draws the detail. img.color starts at zero (the head starts as the linear one),
 // img.mask small and random.
+//
+// Factored codes (config.codeFactorRows): the pixel-linear output is replaced by E_k = A[mask_k] +
+// A[fg_k] + A[bg_k], three rows of one learned table img.factor, from the code's tile read as (foreground
+// mask, foreground colour, background colour) (code-factors.ts; a tile of more than two colours has a row
+// of its own). Every patch of a held-out pair is a code training never shows, but every one of its three
+// rows is also a row of codes it does show (bench:heldout-codes), and the softmax over sums of rows is a
+// product of a mask's and the colours' scores: a shape learned from red circles and a colour learned from
+// blue squares score a blue circle's patches without any term for the pair. Unlike the mask-times-colour
+// term there is no pixel-linear path beside it that training could fit instead. The input side keeps the
+// tile features.
 import {
   add,
   concat,
@@ -47,6 +57,7 @@ import {
   Tensor,
 } from '../tensor/index.js';
 import type { ImageTokenizer } from '../tokenizers/image/types.js';
+import { codeFactors, codeTiles } from './code-factors.js';
 import { type ModelConfig, maskBlocks } from './config.js';
 import { GPT } from './gpt.js';
 
@@ -59,6 +70,8 @@ export class MultimodalModel {
   private tilesPadded: Tensor | null = null;
   /** (K, 3B) the tiles' pixel values summed over 2x2 blocks (the mask-times-colour term scores these). */
   private tileBlocks: Tensor | null = null;
+  /** With codeFactorRows: each code's mask, foreground and background rows of img.factor (code-factors.ts). */
+  private factorRows: [Int32Array, Int32Array, Int32Array] | null = null;
 
   constructor(
     readonly config: Readonly<ModelConfig>,
@@ -69,7 +82,9 @@ export class MultimodalModel {
     this.gpt = new GPT({ vocabSize, blockSize, nLayer, nHead, nEmbd, mlpHidden, seed }, textVocabSize);
     this.gpt.params.get('wte').data.fill(0, textVocabSize * nEmbd); // per-code residual rows start at zero
     this.gpt.params.add('img.in', [nEmbd, config.tileFeatures], { kind: 'normal', std: 0.02 });
-    this.gpt.params.add('img.out', [config.tileFeatures, nEmbd], { kind: 'normal', std: 0.02 });
+    if (config.codeFactorRows)
+      this.gpt.params.add('img.factor', [config.codeFactorRows, nEmbd], { kind: 'normal', std: 0.02 });
+    else this.gpt.params.add('img.out', [config.tileFeatures, nEmbd], { kind: 'normal', std: 0.02 });
     if (config.keepCode) this.gpt.params.add('img.keep', [1, nEmbd], { kind: 'normal', std: 0.02 });
     if (config.maskColorRank) {
       const R = config.maskColorRank;
@@ -93,7 +108,6 @@ export class MultimodalModel {
   setImageTokenizer(image: ImageTokenizer): void {
     const K = this.config.imageCodebookSize;
     const F = this.config.tileFeatures;
-    const g2 = image.grid * image.grid;
     const p = image.imageSize / image.grid;
     if (image.codebookSize !== K)
       throw new Error(`MultimodalModel: the image tokenizer has ${image.codebookSize} codes, the config ${K}`);
@@ -101,27 +115,25 @@ export class MultimodalModel {
       throw new Error(`MultimodalModel: tiles of ${p}x${p} give ${6 * p * p} features, the config says ${F}`);
     if (this.config.maskColorRank && p % 2 !== 0)
       throw new Error(`MultimodalModel: maskColorRank needs tiles of an even side (2x2-pixel blocks), not ${p}`);
-    const grids: Int32Array[] = [];
-    for (let k = 0; k < K; k += g2) grids.push(Int32Array.from({ length: g2 }, (_, j) => Math.min(k + j, K - 1)));
-    const images = image.decode(grids);
+    const tiles = codeTiles(image);
     const feats = new Float32Array((K + 1) * F);
-    const S = image.imageSize;
-    for (let k = 0; k < K; k++) {
-      const img = images[Math.floor(k / g2)];
-      const j = k % g2;
-      const y0 = Math.floor(j / image.grid) * p;
-      const x0 = (j % image.grid) * p;
-      let f = k * F;
-      for (let y = 0; y < p; y++)
-        for (let x = 0; x < p * 3; x++) {
-          const v = img[((y0 + y) * S + x0) * 3 + x] / 127.5 - 1;
-          feats[f] = v;
-          feats[f + F / 2] = v * v;
-          f++;
-        }
-    }
+    for (let k = 0; k < K; k++)
+      for (let i = 0; i < F / 2; i++) {
+        const v = tiles[k * (F / 2) + i] / 127.5 - 1;
+        feats[k * F + i] = v;
+        feats[k * F + F / 2 + i] = v * v;
+      }
     this.tilesPadded = new Tensor(feats, [K + 1, F], { persistent: true });
     this.tiles = new Tensor(feats.subarray(0, K * F), [K, F], { persistent: true });
+    if (this.config.codeFactorRows) {
+      const f = codeFactors(tiles, K, p);
+      if (f.rows !== this.config.codeFactorRows)
+        throw new Error(
+          `MultimodalModel: the image tokenizer's codes have ${f.rows} factor rows, the config says ${this.config.codeFactorRows} (a model with factored codes keeps the tokenizer it was made with)`,
+        );
+      const pick = (j: number) => Int32Array.from({ length: K }, (_, k) => f.index[k * 3 + j]);
+      this.factorRows = [pick(0), pick(1), pick(2)];
+    }
     if (!this.config.maskColorRank) return;
     // block sums: pixel (y, x) of a tile is in block (y >> 1) * (p / 2) + (x >> 1)
     const B = maskBlocks(this.config);
@@ -230,9 +242,20 @@ export class MultimodalModel {
     return this.config.keepCode ? concat([codes, linear(h, this.params.get('img.keep'), null)], -1) : codes;
   }
 
-  /** The K codes' logits alone: (h img.out^T) tiles^T, plus the mask-times-colour term. */
+  /** The K codes' logits alone: (h img.out^T) tiles^T, plus the mask-times-colour term; with factored
+   *  codes h . E_k, E the factor sums. */
   private tileLogits(h: Tensor): Tensor {
+    if (this.factorRows) return linear(h, this.codeOut(), null);
     return this.withTerm(h, linear(linear(h, this.params.get('img.out'), null), this.tileTable().tiles, null));
+  }
+
+  /** (K, C) the codes' output embeddings: tiles img.out, or with factored codes each code's mask, foreground
+   *  and background rows of img.factor summed. */
+  private codeOut(): Tensor {
+    if (!this.factorRows) return matmul(this.tileTable().tiles, this.params.get('img.out'));
+    const table = this.params.get('img.factor');
+    const [m, fg, bg] = this.factorRows;
+    return add(add(embedding(table, m), embedding(table, fg)), embedding(table, bg));
   }
 
   /** The K codes' linear logits plus the mask-times-colour term (as they are without it). */
@@ -263,9 +286,9 @@ export class MultimodalModel {
     const F = this.config.tileFeatures;
     const C = this.config.nEmbd;
     const codes =
-      N * (F * K + C * F - C * K) <= K * F * C
+      !this.factorRows && N * (F * K + C * F - C * K) <= K * F * C
         ? this.tileLogits(h)
-        : this.withTerm(h, linear(h, matmul(this.tileTable().tiles, this.params.get('img.out')), null));
+        : this.withTerm(h, linear(h, this.codeOut(), null));
     if (!this.config.keepCode) return codes;
     // KEEP's column, with keepMask added (-1e9 on rows without a previous image: nothing to keep there)
     const keep = linear(h, this.params.get('img.keep'), null); // (N, 1)
@@ -391,7 +414,7 @@ export class MultimodalModel {
   /** The image outputs' embeddings (K [+ KEEP], C) for the current weights: tiles img.out, then img.keep;
    *  output k's logit is h . E_k (plus, with maskColorRank, a term no fixed embedding can hold). */
   codeEmbeddings(): Tensor {
-    const e = matmul(this.tileTable().tiles, this.params.get('img.out'));
+    const e = this.codeOut();
     return this.config.keepCode ? concat([e, this.params.get('img.keep')], 0) : e;
   }
 }

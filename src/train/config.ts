@@ -47,6 +47,10 @@ export interface TrainConfig {
    *  fresh model is built with it, a model folder fine-tuned with init gains it (img.color zero, so it starts
    *  as it was). 0: the model as it is. */
   maskColorRank: number;
+  /** 1: factored image codes (ModelConfig.codeFactorRows; model/code-factors.ts): a fresh model scores a
+   *  code by its tile's mask, foreground and background colour, each a learned row, instead of by its
+   *  pixels. A model folder (init) cannot gain it (its image head would start from nothing); 0: as it is. */
+  codeFactors: number;
   /** Task kind -> weight in the mixture. */
   mixture: Partial<Record<TaskKind, number>>;
   /** The user's own data: a JSONL manifest (src/data/manifest; '' = none). Its train-split lines are mixed
@@ -80,6 +84,7 @@ const base: TrainConfig = {
   editChangeWeight: 1,
   keepCode: 0,
   maskColorRank: 0,
+  codeFactors: 0,
   mixture: { ...DEFAULT_MIXTURE },
   data: '',
   dataRatio: 0.5,
@@ -153,6 +158,9 @@ export function trainConfig(
   if (c.keepCode !== 0 && c.keepCode !== 1) problems.push(`keepCode must be 0 or 1, got ${JSON.stringify(c.keepCode)}`);
   if (!(Number.isInteger(c.maskColorRank) && c.maskColorRank >= 0 && c.maskColorRank <= MAX_MASK_COLOR_RANK))
     problems.push(`maskColorRank must be an integer 0..${MAX_MASK_COLOR_RANK}, got ${JSON.stringify(c.maskColorRank)}`);
+  if (c.codeFactors !== 0 && c.codeFactors !== 1)
+    problems.push(`codeFactors must be 0 or 1, got ${JSON.stringify(c.codeFactors)}`);
+  if (c.codeFactors && c.maskColorRank) problems.push('codeFactors and maskColorRank cannot both be set');
   if (!(typeof c.editChangeWeight === 'number' && c.editChangeWeight >= 1 && c.editChangeWeight <= 100))
     problems.push(`editChangeWeight must be a number in [1, 100], got ${JSON.stringify(c.editChangeWeight)}`);
   if (!(typeof c.dataRatio === 'number' && c.dataRatio >= 0 && c.dataRatio <= 1))

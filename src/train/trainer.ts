@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeWorldItems, type TaskKind } from '../data/index.js';
 import type { Tokenizers } from '../model/index.js';
-import { loadModel, MultimodalModel, modelConfig, saveModel } from '../model/index.js';
+import { loadModel, MultimodalModel, modelConfig, saveModel, tokenizerFactors } from '../model/index.js';
 import {
   AdamW,
   clipGradNorm,
@@ -84,6 +84,10 @@ export class Trainer {
   static create(config: Readonly<TrainConfig>): Trainer {
     const loaded = config.init ? loadModel(config.init) : Trainer.freshModel(config);
     const { tok } = loaded;
+    if (config.codeFactors && !loaded.model.config.codeFactorRows)
+      throw new Error(
+        `train: codeFactors=1 needs a model trained from scratch with it; ${config.init} has the pixel-linear image head`,
+      );
     const upgrade = config.keepCode === 1 && loaded.model.config.keepCode === 0;
     const kept = upgrade ? calibrateKeep(loaded.model.withKeepCode(tok.image), tok, config.seed) : loaded.model;
     const model = config.maskColorRank ? kept.withMaskColor(config.maskColorRank, tok.image) : kept;
@@ -100,6 +104,7 @@ export class Trainer {
         seed: config.seed,
         keepCode: config.keepCode,
         maskColorRank: config.maskColorRank,
+        codeFactorRows: config.codeFactors ? tokenizerFactors(tok.image).rows : 0,
       },
       config.model,
     );

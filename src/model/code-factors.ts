@@ -1,0 +1,138 @@
+// Factored image codes (ModelConfig.codeFactorRows): each code's tile described as (foreground mask,
+// foreground colour, background colour) when it holds at most two colours of the scene world's palette
+// (its decoded pixels read as their nearest palette colour, a few stray pixels allowed), as most
+// scene-world patches do; a tile with more (emoji, a patch where a sign meets an object) is a factor of its own. The
+// model's output embedding of a code is then the sum of its three factors' rows (multimodal.ts), so a
+// code that never occurs in training (every patch of a held-out colour-shape pair: `npm run
+// bench:heldout-codes`) is scored by a mask learned from other colours and a colour learned from other
+// shapes, where a per-code or per-pixel score had only ever seen it as a wrong answer.
+//
+// Which colour is the background of a two-colour tile: the one more common over the whole dictionary
+// (pixels summed over every factored tile), so the role of a colour does not depend on how
+// much of one patch it covers: a green object's edge patches all have green as foreground over the
+// scene's background colour, whatever the shape covers of each.
+
+import { PALETTE } from '../data/world/spec.js';
+import type { ImageTokenizer } from '../tokenizers/image/types.js';
+
+/** Every code's tile as the tokenizer decodes it: K * p * p * 3 bytes (p = imageSize / grid), code after
+ *  code, each tile row-major RGB. */
+export function codeTiles(image: ImageTokenizer): Uint8Array {
+  const K = image.codebookSize;
+  const g = image.grid;
+  const p = image.imageSize / g;
+  const S = image.imageSize;
+  const grids: Int32Array[] = [];
+  for (let k = 0; k < K; k += g * g) grids.push(Int32Array.from({ length: g * g }, (_, j) => Math.min(k + j, K - 1)));
+  const images = image.decode(grids);
+  const tiles = new Uint8Array(K * p * p * 3);
+  for (let k = 0; k < K; k++) {
+    const img = images[Math.floor(k / (g * g))];
+    const j = k % (g * g);
+    const y0 = Math.floor(j / g) * p;
+    const x0 = (j % g) * p;
+    for (let y = 0; y < p; y++)
+      tiles.set(img.subarray(((y0 + y) * S + x0) * 3, ((y0 + y) * S + x0 + p) * 3), (k * p + y) * p * 3);
+  }
+  return tiles;
+}
+
+/** The factor rows of a tokenizer's codes (codeFactors of codeTiles). */
+export function tokenizerFactors(image: ImageTokenizer): CodeFactors {
+  return codeFactors(codeTiles(image), image.codebookSize, image.imageSize / image.grid);
+}
+
+/** Each code's three factor rows, and how many rows there are. */
+export interface CodeFactors {
+  /** Factor rows in all (the height of the model's img.factor table). */
+  rows: number;
+  /** (K * 3) row indices: code k's mask (or its own row), foreground and background factors. */
+  index: Int32Array;
+  /** Codes described by their mask and colours (the rest have a row of their own). */
+  factored: number;
+  /** Distinct masks and colours among them. */
+  masks: number;
+  colors: number;
+}
+
+/** Pixels of a tile that may be neither of its two colours (VQ decoding blurs some edges) for it to still
+ *  be factored; each counts as the nearer of the two. */
+export const STRAY_PIXELS = 4;
+
+/**
+ * The factors of K tiles of p x p RGB pixels (tiles: K * p * p * 3 bytes, tile after tile), each pixel
+ * read as its nearest colour of `palette` (default: the scene world's). Rows are laid out as: the masks,
+ * the codes of their own, the foreground colours, the background colours, and one "none" row (the
+ * foreground of a one-colour tile, both colours of a code of its own). Deterministic in the tiles.
+ */
+export function codeFactors(
+  tiles: Uint8Array,
+  K: number,
+  p: number,
+  palette: readonly (readonly number[])[] = Object.values(PALETTE),
+): CodeFactors {
+  const n = p * p;
+  if (tiles.length !== K * n * 3) throw new Error(`codeFactors: ${tiles.length} bytes for ${K} tiles of ${p}x${p}`);
+  const dist = (o: number, c: readonly number[]) =>
+    (tiles[o] - c[0]) ** 2 + (tiles[o + 1] - c[1]) ** 2 + (tiles[o + 2] - c[2]) ** 2;
+  const nearest = (o: number, among: readonly number[]) => {
+    let best = among[0];
+    for (const c of among) if (dist(o, palette[c]) < dist(o, palette[best])) best = c;
+    return best;
+  };
+  const all = palette.map((_, i) => i);
+  // each tile's pixels as palette colours; its two main colours (null: more than STRAY_PIXELS others)
+  const main: ([number] | [number, number] | null)[] = [];
+  const frequency = new Float64Array(palette.length);
+  const pixels = new Int32Array(K * n);
+  for (let k = 0; k < K; k++) {
+    const count = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const c = nearest((k * n + i) * 3, all);
+      pixels[k * n + i] = c;
+      count.set(c, (count.get(c) ?? 0) + 1);
+    }
+    const ranked = [...count.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    const kept = ranked.slice(0, 2);
+    if (n - kept.reduce((a, [, m]) => a + m, 0) > STRAY_PIXELS) {
+      main.push(null);
+      continue;
+    }
+    main.push(kept.length === 1 || kept[1][1] === 0 ? [kept[0][0]] : [kept[0][0], kept[1][0]]);
+    for (const [c, m] of kept) frequency[c] += m;
+  }
+  // background of a two-colour tile: the colour more common over all factored tiles (ties: lower index)
+  const rank = all.slice().sort((a, b) => frequency[b] - frequency[a] || a - b);
+  const colorIndex = new Map(rank.map((c, i) => [c, i]));
+  const masks = new Map<string, number>();
+  const own: number[] = [];
+  const parts: [number, number, number][] = []; // (mask id or -1 - own index, fg colour or -1, bg colour)
+  for (let k = 0; k < K; k++) {
+    const cs = main[k];
+    if (!cs) {
+      own.push(k);
+      parts.push([-own.length, -1, -1]);
+      continue;
+    }
+    const [bg, fg] = cs.length === 1 ? [cs[0], -1] : [...cs].sort((a, b) => colorIndex.get(a)! - colorIndex.get(b)!);
+    let bits = '';
+    for (let i = 0; i < n; i++) {
+      const c = pixels[k * n + i];
+      const isFg = fg >= 0 && (c === fg || (c !== bg && nearest((k * n + i) * 3, [bg, fg]) === fg));
+      bits += isFg ? '1' : '0';
+    }
+    if (!masks.has(bits)) masks.set(bits, masks.size);
+    parts.push([masks.get(bits)!, fg >= 0 ? colorIndex.get(fg)! : -1, colorIndex.get(bg)!]);
+  }
+  const M = masks.size;
+  const O = own.length;
+  const C = palette.length;
+  const none = M + O + 2 * C;
+  const index = new Int32Array(K * 3);
+  parts.forEach(([m, fg, bg], k) => {
+    index[k * 3] = m >= 0 ? m : M + (-m - 1);
+    index[k * 3 + 1] = fg >= 0 ? M + O + fg : none;
+    index[k * 3 + 2] = m >= 0 ? M + O + C + bg : none;
+  });
+  return { rows: none + 1, index, factored: K - O, masks: M, colors: C };
+}

@@ -1,0 +1,290 @@
+// Factored image codes (src/model/code-factors.ts, ModelConfig.codeFactorRows): tiles read into (mask,
+// foreground, background) with the background the more common colour and a few stray pixels allowed; the
+// model's code logits are h . (A_mask + A_fg + A_bg) on every path that computes them, trained through
+// img.factor, saved, and refused with a clear error where the rows do not fit; and a toy of the head alone
+// in which held-out shape-colour pairs are drawn where the pixel-linear head draws few.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { makeWorldItem, PALETTE } from '../../src/data/index.js';
+import {
+  codeFactors,
+  loadModel,
+  MultimodalModel,
+  modelConfig,
+  saveModel,
+  tokenizerFactors,
+} from '../../src/model/index.js';
+import { AdamW, add, crossEntropy, embedding, noGrad, Params, Rng, Tensor, tidy } from '../../src/tensor/index.js';
+import { PatchPaletteTokenizer } from '../../src/tokenizers/image/patch-palette.js';
+import { makeBatch } from '../../src/train/batch.js';
+import { Trainer, trainConfig } from '../../src/train/index.js';
+import { testTokenizers } from '../helpers/model.js';
+
+const WHITE = PALETTE.white;
+const RED = PALETTE.red;
+const BLUE = PALETTE.blue;
+
+/** A 4x4 tile (p = 4) from a 16-character string: '.' white, 'r' red, 'b' blue, 'g' green, 'p' pink. */
+function tile(rows: string): number[] {
+  const of: Record<string, readonly number[]> = { '.': WHITE, r: RED, b: BLUE, g: PALETTE.green, p: PALETTE.pink };
+  return [...rows].flatMap((ch) => [...of[ch]]);
+}
+
+test('codeFactors: masks, colours, the background the more common colour, stray pixels', () => {
+  const tiles = [
+    tile('................'), // 0: white alone
+    tile('.rr..rr.........'), // 1: red on white
+    tile('.bb..bb.........'), // 2: the same mask in blue
+    tile('rrrrrrrrrrrrrrr.'), // 3: mostly red, but white is the more common colour overall: still red on white
+    tile('.rr..rr..p......'), // 4: one stray pink pixel: red on white, the stray pixel read as white (nearer)
+    tile('rgbrgbrgb.......'), // 5: four colours: a code of its own
+  ];
+  // a little VQ-like noise on every pixel: still the nearest palette colour
+  const bytes = Uint8Array.from(tiles.flat(), (v, i) => Math.max(0, Math.min(255, v + ((i * 7) % 11) - 5)));
+  const f = codeFactors(bytes, tiles.length, 4);
+  const C = Object.keys(PALETTE).length;
+  assert.equal(f.factored, 5);
+  assert.equal(f.masks, 3, 'empty, the 2x2 block, all but the last pixel');
+  assert.equal(f.colors, C);
+  assert.equal(f.rows, f.masks + 1 + 2 * C + 1);
+  const rows = (k: number) => Array.from(f.index.subarray(k * 3, k * 3 + 3));
+  const [empty, block] = [rows(0)[0], rows(1)[0]];
+  const none = f.rows - 1;
+  assert.equal(rows(0)[1], none, 'one colour: no foreground');
+  assert.deepEqual(rows(2).slice(0, 1), [block], 'blue shares the mask of red');
+  assert.notEqual(rows(1)[1], rows(2)[1], 'and has its own foreground colour row');
+  assert.equal(rows(1)[2], rows(2)[2], 'both on the white background row');
+  assert.equal(rows(0)[2], rows(1)[2], 'white alone is that background too');
+  assert.equal(rows(3)[1], rows(1)[1], 'mostly red is still red on white');
+  assert.equal(rows(3)[2], rows(1)[2]);
+  assert.notEqual(rows(3)[0], block);
+  assert.deepEqual(rows(4), rows(1), 'a stray pixel is read as the nearer of the two colours');
+  assert.deepEqual(rows(5).slice(1), [none, none], 'a code of its own');
+  assert.ok(rows(5)[0] >= f.masks && rows(5)[0] < f.masks + 1);
+  assert.ok(empty !== block);
+  assert.deepEqual(codeFactors(bytes, tiles.length, 4).index, f.index, 'deterministic');
+  assert.throws(() => codeFactors(bytes.subarray(1), tiles.length, 4), /bytes for 6 tiles/);
+});
+
+const tok = testTokenizers();
+const K = tok.image.codebookSize;
+const factored = (keepCode = 0) =>
+  new MultimodalModel(
+    modelConfig(
+      {
+        textVocabSize: tok.text.vocabSize,
+        imageCodebookSize: K,
+        keepCode,
+        codeFactorRows: tokenizerFactors(tok.image).rows,
+      },
+      'tiny',
+    ),
+    tok.image,
+  );
+
+for (const keepCode of [0, 1])
+  test(`factored codes: logit_k = h . (A_mask + A_fg + A_bg) on every code-logit path (keepCode ${keepCode})`, () => {
+    const m = factored(keepCode);
+    assert.equal(m.params.map.has('img.out'), false, 'no pixel-linear head');
+    const f = tokenizerFactors(tok.image);
+    assert.ok(f.factored > K / 2, `${f.factored} of ${K} codes factored`);
+    const A = m.params.get('img.factor').data;
+    const C = m.config.nEmbd;
+    const rng = new Rng(3);
+    const N = 300;
+    const h = new Tensor(rng.fillNormal(new Float32Array(N * C)), [N, C]);
+    const outs = m.codeCount;
+    const keep = keepCode ? m.params.get('img.keep').data : null;
+    const want = new Float32Array(N * outs);
+    for (let i = 0; i < N; i++)
+      for (let k = 0; k < outs; k++) {
+        let s = 0;
+        for (let c = 0; c < C; c++) {
+          const e =
+            k < K
+              ? A[f.index[k * 3] * C + c] + A[f.index[k * 3 + 1] * C + c] + A[f.index[k * 3 + 2] * C + c]
+              : keep![c];
+          s += e * h.data[i * C + c];
+        }
+        want[i * outs + k] = s;
+      }
+    const close = (got: Float32Array, rows: number, what: string) => {
+      for (let i = 0; i < rows * outs; i++)
+        assert.ok(
+          Math.abs(got[i] - want[i]) < 1e-4 * Math.max(1, Math.abs(want[i])),
+          `${what}: ${got[i]} vs ${want[i]}`,
+        );
+    };
+    noGrad(() => {
+      close(m.imageLogitsMany(h).data, N, 'training head, many rows');
+      const few = new Tensor(h.data.slice(0, 3 * C), [3, C]);
+      close(m.imageLogitsMany(few).data, 3, 'training head, few rows');
+      close(m.imageLogits(few).data, 3, 'imageLogits');
+      const b = makeBatch([makeWorldItem('t2i', 'train', 1, 0)], tok, m.config.blockSize, 0, new Rng(1));
+      const full = m.forward(b.ids, b.pos2d, 1, b.T).data;
+      const step = m.forwardCached(b.ids, b.pos2d, 1, b.T, m.newCache(1), {
+        imageOnly: true,
+        codeEmbed: m.codeEmbeddings(),
+      });
+      const V = m.vocabSize;
+      for (let t = 0; t < b.T; t++)
+        for (let k = 0; k < outs; k++) {
+          const a = full[t * V + m.config.textVocabSize + k];
+          assert.ok(Math.abs(a - step.data[t * outs + k]) < 1e-3 * Math.max(1, Math.abs(a)), `token ${t} code ${k}`);
+        }
+    });
+  });
+
+test('factored codes: the loss trains img.factor (gradient = finite difference), is saved, and is refused where it cannot fit', () => {
+  const m = factored();
+  const b = makeBatch([makeWorldItem('t2i', 'train', 1, 0)], tok, m.config.blockSize, 0, new Rng(1));
+  const loss = () => m.lossFrom(m.hidden(b.ids, b.pos2d, 1, b.T), b.targets).data[0];
+  const A = m.params.get('img.factor');
+  tidy(() => {
+    m.params.zeroGrad();
+    m.lossFrom(m.hidden(b.ids, b.pos2d, 1, b.T), b.targets).backward();
+  });
+  const grad = A.grad!.slice();
+  // the rows of the first image target's code, where the gradient is largest
+  const code = b.targets.find((t) => t >= m.config.textVocabSize)! - m.config.textVocabSize;
+  const row = tokenizerFactors(tok.image).index[code * 3];
+  const at = row * m.config.nEmbd;
+  assert.ok(Math.abs(grad[at]) > 0, "the target code's mask row gets a gradient");
+  const eps = 1e-2;
+  const v = A.data[at];
+  A.data[at] = v + eps;
+  const up = noGrad(loss);
+  A.data[at] = v - eps;
+  const down = noGrad(loss);
+  A.data[at] = v;
+  const numeric = (up - down) / (2 * eps);
+  assert.ok(Math.abs(numeric - grad[at]) < 0.05 * Math.abs(grad[at]) + 1e-4, `${grad[at]} vs ${numeric}`);
+
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-factors-'));
+  try {
+    A.data.fill(0.125, 0, 10);
+    saveModel(join(dir, 'm'), m, tok);
+    const back = loadModel(join(dir, 'm')).model;
+    assert.equal(back.config.codeFactorRows, m.config.codeFactorRows);
+    assert.deepEqual(back.params.get('img.factor').data, A.data);
+    const rows = m.config.codeFactorRows;
+    assert.throws(
+      () =>
+        new MultimodalModel(
+          modelConfig({ textVocabSize: tok.text.vocabSize, imageCodebookSize: K, codeFactorRows: rows + 1 }, 'tiny'),
+          tok.image,
+        ),
+      new RegExp(`have ${rows} factor rows, the config says ${rows + 1}`),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.throws(() => modelConfig({ codeFactorRows: 10, maskColorRank: 2 }), /cannot both be set/);
+  assert.throws(() => modelConfig({ codeFactorRows: -1 }), /codeFactorRows must be an integer >= 0/);
+  assert.throws(() => trainConfig({ codeFactors: 2 }), /codeFactors must be 0 or 1/);
+});
+
+test('train: codeFactors=1 builds a factored model from scratch, and refuses a model folder without it', () => {
+  const cfg = trainConfig({ model: 'tiny', textVocab: 300, imageCodes: 256, steps: 1, codeFactors: 1, evalN: 0 });
+  const t = Trainer.create(cfg);
+  assert.ok(t.model.config.codeFactorRows > 0);
+  assert.equal(t.model.params.map.has('img.factor'), true);
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-factors-init-'));
+  try {
+    const plain = new MultimodalModel(
+      modelConfig({ textVocabSize: tok.text.vocabSize, imageCodebookSize: K }, 'tiny'),
+      tok.image,
+    );
+    saveModel(join(dir, 'plain'), plain, tok);
+    assert.throws(
+      () => Trainer.create(trainConfig({ ...cfg, init: join(dir, 'plain') })),
+      /codeFactors=1 needs a model trained from scratch with it/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// What the factors are for: a toy of the head alone, as in mask-color.test.ts (4 shapes x 4 colours on
+// white, 4 pairs held out, a row's hidden state a learned shape vector plus a learned colour vector,
+// weight decay 0.1, 1500 steps, 5 seeds). The pixel-linear head draws few held-out pairs; with factored
+// codes the held-out pair's code is scored by the shape's mask row and the colour's row, each trained on
+// the other pairs, and is drawn.
+const SHAPE_MASKS: ((y: number, x: number) => boolean)[] = [
+  (y, x) => y >= 1 && y <= 6 && x >= 1 && x <= 6, // square
+  (y, x) => (y - 3.5) ** 2 + (x - 3.5) ** 2 <= 9, // circle
+  (y, x) => y >= 1 && y <= 6 && Math.abs(x - 3.5) <= (y - 0.5) / 2, // triangle
+  (y, x) => (y >= 3 && y <= 4) || (x >= 3 && x <= 4), // cross
+];
+const COLORS = [PALETTE.red, PALETTE.blue, PALETTE.green, PALETTE.yellow];
+const HELD = [0 * 4 + 1, 1 * 4 + 2, 2 * 4 + 3, 3 * 4 + 0]; // shape * 4 + colour
+
+function composedHeldOut(withFactors: boolean, seed: number): number {
+  const patches = new Uint8Array(16 * 192).fill(255);
+  for (let s = 0; s < 4; s++)
+    for (let c = 0; c < 4; c++)
+      for (let y = 0; y < 8; y++)
+        for (let x = 0; x < 8; x++)
+          if (SHAPE_MASKS[s](y, x)) patches.set(COLORS[c], (s * 4 + c) * 192 + (y * 8 + x) * 3);
+  const toy = new PatchPaletteTokenizer(patches);
+  const rows = withFactors ? tokenizerFactors(toy).rows : 0;
+  const m = new MultimodalModel(
+    modelConfig({ textVocabSize: 300, imageCodebookSize: 16, seed, codeFactorRows: rows }, 'tiny'),
+    toy,
+  );
+  const C = m.config.nEmbd;
+  const emb = new Params(new Rng(seed + 1));
+  const shapeE = emb.add('shape', [4, C], { kind: 'normal', std: 0.5 });
+  const colorE = emb.add('color', [4, C], { kind: 'normal', std: 0.5 });
+  const train = Array.from({ length: 16 }, (_, k) => k).filter((k) => !HELD.includes(k));
+  const hidden = (ks: number[]) =>
+    add(
+      embedding(
+        shapeE,
+        Int32Array.from(ks, (k) => k >> 2),
+      ),
+      embedding(
+        colorE,
+        Int32Array.from(ks, (k) => k & 3),
+      ),
+    );
+  const head = new Params(new Rng(5));
+  const name = withFactors ? 'img.factor' : 'img.out';
+  head.map.set(name, m.params.get(name));
+  const opts = { lr: 0.02, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 };
+  const optE = new AdamW(emb, opts);
+  const optH = new AdamW(head, opts);
+  for (let step = 0; step < 1500; step++)
+    tidy(() => {
+      emb.zeroGrad();
+      head.zeroGrad();
+      crossEntropy(m.imageLogitsMany(hidden(train)), Int32Array.from(train)).backward();
+      optE.update();
+      optH.update();
+    });
+  const drawn = (ks: number[]) =>
+    noGrad(() => {
+      const l = m.imageLogitsMany(hidden(ks)).data;
+      return ks.filter((k, i) => argmax(l.subarray(i * 16, (i + 1) * 16)) === k).length;
+    });
+  assert.equal(drawn(train), 12, `factors ${withFactors}, seed ${seed}: every trained pair is drawn`);
+  return drawn(HELD);
+}
+
+function argmax(a: Float32Array): number {
+  let b = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] > a[b]) b = i;
+  return b;
+}
+
+test('a toy of the head: held-out shape-colour pairs drawn with factored codes, rarely without', () => {
+  const total = (f: boolean) => [1, 2, 3, 4, 5].reduce((a, seed) => a + composedHeldOut(f, seed), 0);
+  const pixelLinear = total(false);
+  const withFactors = total(true);
+  console.log(`held-out pairs drawn of 20: pixel-linear ${pixelLinear}, factored ${withFactors}`);
+  assert.ok(withFactors >= 18, `factored codes drew ${withFactors} of 20 held-out pairs`);
+  assert.ok(pixelLinear <= 10, `the pixel-linear head drew ${pixelLinear} of 20 held-out pairs`);
+});
