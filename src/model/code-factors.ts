@@ -136,3 +136,53 @@ export function codeFactors(
   });
   return { rows: none + 1, index, factored: K - O, masks: M, colors: C };
 }
+
+/**
+ * The factor table (rows x C) whose sums fit given code embeddings E (K x C) best in least squares (ridge
+ * `ridge`): the rows A minimising sum_k |A[mask_k] + A[fg_k] + A[bg_k] - E_k|^2 + ridge |A|^2, from the
+ * normal equations (X^T X + ridge I) A = X^T E, X the K x rows design of three ones a code, by Cholesky.
+ * How a model with the pixel-linear head starts with factored codes (MultimodalModel.withCodeFactors).
+ */
+export function fitFactorTable(f: CodeFactors, E: Float32Array, C: number, ridge = 1e-3): Float32Array {
+  const R = f.rows;
+  const K = f.index.length / 3;
+  if (E.length !== K * C) throw new Error(`fitFactorTable: ${E.length} values for ${K} codes of width ${C}`);
+  const G = new Float64Array(R * R);
+  const B = new Float64Array(R * C);
+  for (let k = 0; k < K; k++) {
+    const rs = f.index.subarray(k * 3, k * 3 + 3);
+    for (const a of rs) {
+      for (const b of rs) G[a * R + b] += 1;
+      for (let c = 0; c < C; c++) B[a * C + c] += E[k * C + c];
+    }
+  }
+  for (let i = 0; i < R; i++) G[i * R + i] += ridge;
+  // Cholesky G = L L^T in place (lower triangle)
+  for (let j = 0; j < R; j++) {
+    let d = G[j * R + j];
+    for (let k = 0; k < j; k++) d -= G[j * R + k] ** 2;
+    const l = Math.sqrt(d);
+    G[j * R + j] = l;
+    for (let i = j + 1; i < R; i++) {
+      let v = G[i * R + j];
+      for (let k = 0; k < j; k++) v -= G[i * R + k] * G[j * R + k];
+      G[i * R + j] = v / l;
+    }
+  }
+  // forward then back substitution, all C columns at once
+  for (let i = 0; i < R; i++) {
+    for (let k = 0; k < i; k++) {
+      const g = G[i * R + k];
+      if (g !== 0) for (let c = 0; c < C; c++) B[i * C + c] -= g * B[k * C + c];
+    }
+    for (let c = 0; c < C; c++) B[i * C + c] /= G[i * R + i];
+  }
+  for (let i = R - 1; i >= 0; i--) {
+    for (let k = i + 1; k < R; k++) {
+      const g = G[k * R + i];
+      if (g !== 0) for (let c = 0; c < C; c++) B[i * C + c] -= g * B[k * C + c];
+    }
+    for (let c = 0; c < C; c++) B[i * C + c] /= G[i * R + i];
+  }
+  return Float32Array.from(B);
+}

@@ -51,13 +51,14 @@ import {
   type KVCache,
   linear,
   matmul,
+  noGrad,
   reshape,
   rowOuter,
   scale,
   Tensor,
 } from '../tensor/index.js';
 import type { ImageTokenizer } from '../tokenizers/image/types.js';
-import { codeFactors, codeTiles } from './code-factors.js';
+import { codeFactors, codeTiles, fitFactorTable, tokenizerFactors } from './code-factors.js';
 import { type ModelConfig, maskBlocks } from './config.js';
 import { GPT } from './gpt.js';
 
@@ -190,11 +191,29 @@ export class MultimodalModel {
     return this.upgraded({ maskColorRank: R }, image);
   }
 
-  /** A model of this config with `changes` (outputs or terms added, none removed), every weight of this one
-   *  copied into it (a grown table, wte with KEEP's row, keeps its new rows as the constructor made them). */
+  /**
+   * A copy of this model with factored codes (config.codeFactorRows): every other weight as it is, and
+   * img.factor fitted so that each code's sum of rows is as near as least squares gets to its output
+   * embedding now (tiles img.out); a code of its own row gets exactly its old one. The pixel-linear head
+   * (img.out) is gone, so logits move where a code's embedding was not a sum of its factors.
+   */
+  withCodeFactors(image: ImageTokenizer): MultimodalModel {
+    if (this.config.codeFactorRows) return this;
+    if (this.config.maskColorRank)
+      throw new Error('MultimodalModel: a model with the mask-times-colour term cannot have factored codes');
+    const f = tokenizerFactors(image);
+    const E = noGrad(() => this.codeOut().data.slice());
+    const m = this.upgraded({ codeFactorRows: f.rows }, image);
+    m.params.get('img.factor').data.set(fitFactorTable(f, E, this.config.nEmbd));
+    return m;
+  }
+
+  /** A model of this config with `changes`, every weight of this one copied into it (a grown table, wte
+   *  with KEEP's row, keeps its new rows as the constructor made them; a weight the new config has no place
+   *  for, img.out once codes are factored, is left behind). */
   private upgraded(changes: Partial<ModelConfig>, image: ImageTokenizer): MultimodalModel {
     const m = new MultimodalModel(Object.freeze({ ...this.config, ...changes }), image);
-    for (const [name, t] of this.params.map) m.params.get(name).data.set(t.data);
+    for (const [name, t] of this.params.map) if (m.params.map.has(name)) m.params.get(name).data.set(t.data);
     return m;
   }
 

@@ -49,7 +49,8 @@ export interface TrainConfig {
   maskColorRank: number;
   /** 1: factored image codes (ModelConfig.codeFactorRows; model/code-factors.ts): a fresh model scores a
    *  code by its tile's mask, foreground and background colour, each a learned row, instead of by its
-   *  pixels. A model folder (init) cannot gain it (its image head would start from nothing); 0: as it is. */
+   *  pixels; a model folder (init) gains it, the rows fitted by least squares to its code embeddings
+   *  (MultimodalModel.withCodeFactors). 0: the model as it is. */
   codeFactors: number;
   /** Task kind -> weight in the mixture. */
   mixture: Partial<Record<TaskKind, number>>;

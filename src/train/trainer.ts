@@ -84,13 +84,13 @@ export class Trainer {
   static create(config: Readonly<TrainConfig>): Trainer {
     const loaded = config.init ? loadModel(config.init) : Trainer.freshModel(config);
     const { tok } = loaded;
-    if (config.codeFactors && !loaded.model.config.codeFactorRows)
-      throw new Error(
-        `train: codeFactors=1 needs a model trained from scratch with it; ${config.init} has the pixel-linear image head`,
-      );
     const upgrade = config.keepCode === 1 && loaded.model.config.keepCode === 0;
     const kept = upgrade ? calibrateKeep(loaded.model.withKeepCode(tok.image), tok, config.seed) : loaded.model;
-    const model = config.maskColorRank ? kept.withMaskColor(config.maskColorRank, tok.image) : kept;
+    const model = config.maskColorRank
+      ? kept.withMaskColor(config.maskColorRank, tok.image)
+      : config.codeFactors
+        ? kept.withCodeFactors(tok.image)
+        : kept;
     const own = config.data ? loadOwnData(config.data) : null;
     return new Trainer(config, model, tok, Trainer.optimizerFor(model, config), Trainer.mixtureFor(config, own), own);
   }

@@ -187,7 +187,41 @@ test('factored codes: the loss trains img.factor (gradient = finite difference),
   assert.throws(() => trainConfig({ codeFactors: 2 }), /codeFactors must be 0 or 1/);
 });
 
-test('train: codeFactors=1 builds a factored model from scratch, and refuses a model folder without it', () => {
+test('withCodeFactors: the rows are the least-squares fit of the old code embeddings; own codes exactly', () => {
+  const plain = new MultimodalModel(
+    modelConfig({ textVocabSize: tok.text.vocabSize, imageCodebookSize: K, keepCode: 1 }, 'tiny'),
+    tok.image,
+  );
+  const C = plain.config.nEmbd;
+  const E = noGrad(() => plain.codeEmbeddings().data.slice(0, K * C));
+  const m = plain.withCodeFactors(tok.image);
+  assert.equal(m.withCodeFactors(tok.image), m, 'already has them');
+  assert.equal(m.params.map.has('img.out'), false);
+  assert.deepEqual(m.params.get('img.keep').data, plain.params.get('img.keep').data, 'other weights copied');
+  assert.deepEqual(m.params.get('wte').data, plain.params.get('wte').data);
+  const f = tokenizerFactors(tok.image);
+  const A = m.params.get('img.factor').data;
+  const fitted = noGrad(() => m.codeEmbeddings().data);
+  // the normal equations hold: for every row, the residuals of the codes that use it sum to ~ -ridge * A
+  const grad = new Float64Array(f.rows * C);
+  for (let k = 0; k < K; k++)
+    for (const r of f.index.subarray(k * 3, k * 3 + 3))
+      for (let c = 0; c < C; c++) grad[r * C + c] += fitted[k * C + c] - E[k * C + c];
+  let worst = 0;
+  for (let i = 0; i < grad.length; i++) worst = Math.max(worst, Math.abs(grad[i] + 1e-3 * A[i]));
+  assert.ok(worst < 1e-4, `normal equations off by ${worst}`);
+  // a code of its own row: its embedding is kept (to the ridge)
+  const own = Array.from({ length: K }, (_, k) => k).filter((k) => f.index[k * 3] >= f.masks);
+  for (const k of own.slice(0, 20))
+    for (let c = 0; c < C; c++) assert.ok(Math.abs(fitted[k * C + c] - E[k * C + c]) < 1e-3, `own code ${k}`);
+  // and the fit beats any other table: perturbing it raises the squared error
+  const err = (emb: Float32Array) => emb.reduce((a, v, i) => a + (v - E[i]) ** 2, 0);
+  A[0] += 0.01;
+  const worse = noGrad(() => m.codeEmbeddings().data.slice(0, K * C));
+  assert.ok(err(worse) > err(fitted.slice(0, K * C)));
+});
+
+test('train: codeFactors=1 builds a factored model from scratch, and gives one to a model folder without it', () => {
   const cfg = trainConfig({ model: 'tiny', textVocab: 300, imageCodes: 256, steps: 1, codeFactors: 1, evalN: 0 });
   const t = Trainer.create(cfg);
   assert.ok(t.model.config.codeFactorRows > 0);
@@ -199,9 +233,14 @@ test('train: codeFactors=1 builds a factored model from scratch, and refuses a m
       tok.image,
     );
     saveModel(join(dir, 'plain'), plain, tok);
+    const up = Trainer.create(trainConfig({ ...cfg, init: join(dir, 'plain') }));
+    assert.equal(up.model.config.codeFactorRows, tokenizerFactors(tok.image).rows);
     assert.throws(
-      () => Trainer.create(trainConfig({ ...cfg, init: join(dir, 'plain') })),
-      /codeFactors=1 needs a model trained from scratch with it/,
+      () =>
+        Trainer.create(
+          trainConfig({ ...cfg, codeFactors: 0, maskColorRank: 2, init: join(dir, 'plain') }),
+        ).model.withCodeFactors(tok.image),
+      /mask-times-colour term cannot have factored codes/,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
