@@ -186,3 +186,35 @@ export function fitFactorTable(f: CodeFactors, E: Float32Array, C: number, ridge
   }
   return Float32Array.from(B);
 }
+
+/**
+ * For each code, the one code of its factor triple that stands for all of them (itself when no other code
+ * has its triple). Codes with the same (mask, fg, bg) rows get the same logit, so a softmax over all of
+ * them would split a target between its twins (the shipped VQ-VAE has one triple of 50 codes: plain
+ * background drawn 50 nearly equal ways); the model scores one code a triple and reads and trains every
+ * twin as it. Which one: the code the tokenizer itself gives the twins' decoded tiles most often (the
+ * code real images are encoded to), ties and unclaimed triples to the lowest index.
+ */
+export function canonicalCodes(f: CodeFactors, image: ImageTokenizer): Int32Array {
+  const K = image.codebookSize;
+  const g2 = image.grid * image.grid;
+  const grids: Int32Array[] = [];
+  for (let k = 0; k < K; k += g2) grids.push(Int32Array.from({ length: g2 }, (_, j) => Math.min(k + j, K - 1)));
+  const again = image.encode(image.decode(grids));
+  const claimed = new Int32Array(K); // how many codes' tiles encode to code c
+  for (let k = 0; k < K; k++) claimed[again[Math.floor(k / g2)][k % g2]]++;
+  const groups = new Map<string, number[]>();
+  for (let k = 0; k < K; k++) {
+    const key = `${f.index[k * 3]},${f.index[k * 3 + 1]},${f.index[k * 3 + 2]}`;
+    const g = groups.get(key);
+    if (g) g.push(k);
+    else groups.set(key, [k]);
+  }
+  const canonical = new Int32Array(K);
+  for (const g of groups.values()) {
+    let best = g[0];
+    for (const k of g) if (claimed[k] > claimed[best]) best = k;
+    for (const k of g) canonical[k] = best;
+  }
+  return canonical;
+}

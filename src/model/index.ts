@@ -17,7 +17,14 @@ export {
   saveModel,
   TEXT_TOKENIZER_FILE,
 } from './checkpoint.js';
-export { type CodeFactors, codeFactors, codeTiles, tokenizerFactors } from './code-factors.js';
+export {
+  type CodeFactors,
+  canonicalCodes,
+  codeFactors,
+  codeTiles,
+  fitFactorTable,
+  tokenizerFactors,
+} from './code-factors.js';
 export {
   MAX_MASK_COLOR_RANK,
   MODEL_LIMITS,

@@ -58,7 +58,7 @@ import {
   Tensor,
 } from '../tensor/index.js';
 import type { ImageTokenizer } from '../tokenizers/image/types.js';
-import { codeFactors, codeTiles, fitFactorTable, tokenizerFactors } from './code-factors.js';
+import { canonicalCodes, codeFactors, codeTiles, fitFactorTable, tokenizerFactors } from './code-factors.js';
 import { type ModelConfig, maskBlocks } from './config.js';
 import { GPT } from './gpt.js';
 
@@ -73,6 +73,10 @@ export class MultimodalModel {
   private tileBlocks: Tensor | null = null;
   /** With codeFactorRows: each code's mask, foreground and background rows of img.factor (code-factors.ts). */
   private factorRows: [Int32Array, Int32Array, Int32Array] | null = null;
+  /** With codeFactorRows: each code's canonical twin (code-factors.ts canonicalCodes), and a logit mask over
+   *  the image outputs (K [+ KEEP]) that is 0 on canonical codes and KEEP, -1e9 on the other twins. */
+  private canonical: Int32Array | null = null;
+  private twinMask: Tensor | null = null;
 
   constructor(
     readonly config: Readonly<ModelConfig>,
@@ -134,6 +138,10 @@ export class MultimodalModel {
         );
       const pick = (j: number) => Int32Array.from({ length: K }, (_, k) => f.index[k * 3 + j]);
       this.factorRows = [pick(0), pick(1), pick(2)];
+      this.canonical = canonicalCodes(f, image);
+      const mask = new Float32Array(this.codeCount);
+      for (let k = 0; k < K; k++) if (this.canonical[k] !== k) mask[k] = -1e9;
+      this.twinMask = new Tensor(mask, [this.codeCount], { persistent: true });
     }
     if (!this.config.maskColorRank) return;
     // block sums: pixel (y, x) of a tile is in block (y >> 1) * (p / 2) + (x >> 1)
@@ -249,9 +257,41 @@ export class MultimodalModel {
     return add(this.pos2dEmbedding(pos2d, B, T), linear(f, this.params.get('img.in'), null)); // (B, T, C)
   }
 
+  /** ids as the model reads them: with factored codes every image code as its canonical twin (the same
+   *  array when nothing changes). */
+  private readAs(ids: Int32Array): Int32Array {
+    const canon = this.canonical;
+    if (!canon) return ids;
+    const Vt = this.config.textVocabSize;
+    const K = this.config.imageCodebookSize;
+    let out: Int32Array | null = null;
+    for (let i = 0; i < ids.length; i++) {
+      const k = ids[i] - Vt;
+      if (k >= 0 && k < K && canon[k] !== k) {
+        out ??= ids.slice();
+        out[i] = Vt + canon[k];
+      }
+    }
+    return out ?? ids;
+  }
+
+  /** Image-output logits (..., K [+ KEEP]) with the non-canonical twins masked out (factored codes). */
+  private twinsMasked(logits: Tensor): Tensor {
+    if (!this.twinMask) return logits;
+    const n = logits.shape[logits.shape.length - 1];
+    return add(logits, n === this.codeCount ? this.twinMask : this.twinMaskCodes());
+  }
+
+  /** The twin mask over the K codes alone. */
+  private twinMaskCodes(): Tensor {
+    const K = this.config.imageCodebookSize;
+    return new Tensor(this.twinMask!.data.subarray(0, K), [K]);
+  }
+
   /** Final hidden states (B, T, C). ids and pos2d are B*T values, row-major; right padding needs no mask. */
   hidden(ids: Int32Array, pos2d: Int32Array, B: number, T: number): Tensor {
-    return this.gpt.hidden(ids, B, T, null, this.extraEmbedding(ids, pos2d, B, T));
+    const x = this.readAs(ids);
+    return this.gpt.hidden(x, B, T, null, this.extraEmbedding(x, pos2d, B, T));
   }
 
   /** Logits over the image outputs (..., K [+ KEEP]) of hidden states (..., C): (h img.out^T) tiles^T,
@@ -264,7 +304,7 @@ export class MultimodalModel {
   /** The K codes' logits alone: (h img.out^T) tiles^T, plus the mask-times-colour term; with factored
    *  codes h . E_k, E the factor sums. */
   private tileLogits(h: Tensor): Tensor {
-    if (this.factorRows) return linear(h, this.codeOut(), null);
+    if (this.factorRows) return this.twinsMasked(linear(h, this.codeOut(), null));
     return this.withTerm(h, linear(linear(h, this.params.get('img.out'), null), this.tileTable().tiles, null));
   }
 
@@ -307,7 +347,7 @@ export class MultimodalModel {
     const codes =
       !this.factorRows && N * (F * K + C * F - C * K) <= K * F * C
         ? this.tileLogits(h)
-        : this.withTerm(h, linear(h, this.codeOut(), null));
+        : this.twinsMasked(this.withTerm(h, linear(h, this.codeOut(), null)));
     if (!this.config.keepCode) return codes;
     // KEEP's column, with keepMask added (-1e9 on rows without a previous image: nothing to keep there)
     const keep = linear(h, this.params.get('img.keep'), null); // (N, 1)
@@ -392,7 +432,8 @@ export class MultimodalModel {
             x,
             keepable && this.config.keepCode ? Float32Array.from(rows, (i) => (keepable[i] ? 0 : -1e9)) : null,
           ),
-        (i) => targets[i] - Vt,
+        (i) =>
+          this.canonical && targets[i] - Vt < this.canonical.length ? this.canonical[targets[i] - Vt] : targets[i] - Vt,
         wImage / total,
       );
       loss = loss ? add(loss, img) : img;
@@ -418,8 +459,11 @@ export class MultimodalModel {
     caches: KVCache[],
     o: { imageOnly?: boolean; codeEmbed?: Tensor } = {},
   ): Tensor {
-    const h = this.gpt.hiddenCached(ids, B, Tq, caches, null, this.extraEmbedding(ids, pos2d, B, Tq));
-    const img = o.codeEmbed ? this.plusMaskColor(h, linear(h, o.codeEmbed, null)) : this.imageLogits(h);
+    const x = this.readAs(ids);
+    const h = this.gpt.hiddenCached(x, B, Tq, caches, null, this.extraEmbedding(x, pos2d, B, Tq));
+    const img = o.codeEmbed
+      ? this.twinsMasked(this.plusMaskColor(h, linear(h, o.codeEmbed, null)))
+      : this.imageLogits(h);
     return o.imageOnly ? img : concat([this.gpt.head(h), img], -1);
   }
 

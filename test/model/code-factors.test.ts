@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { makeWorldItem, PALETTE } from '../../src/data/index.js';
 import {
+  canonicalCodes,
   codeFactors,
   loadModel,
   MultimodalModel,
@@ -19,6 +20,7 @@ import {
 } from '../../src/model/index.js';
 import { AdamW, add, crossEntropy, embedding, noGrad, Params, Rng, Tensor, tidy } from '../../src/tensor/index.js';
 import { PatchPaletteTokenizer } from '../../src/tokenizers/image/patch-palette.js';
+import type { ImageTokenizer } from '../../src/tokenizers/image/types.js';
 import { makeBatch } from '../../src/train/batch.js';
 import { Trainer, trainConfig } from '../../src/train/index.js';
 import { testTokenizers } from '../helpers/model.js';
@@ -98,6 +100,7 @@ for (const keepCode of [0, 1])
     const h = new Tensor(rng.fillNormal(new Float32Array(N * C)), [N, C]);
     const outs = m.codeCount;
     const keep = keepCode ? m.params.get('img.keep').data : null;
+    const canonical = canonicalCodes(f, tok.image);
     const want = new Float32Array(N * outs);
     for (let i = 0; i < N; i++)
       for (let k = 0; k < outs; k++) {
@@ -109,7 +112,7 @@ for (const keepCode of [0, 1])
               : keep![c];
           s += e * h.data[i * C + c];
         }
-        want[i * outs + k] = s;
+        want[i * outs + k] = s + (k < K && canonical[k] !== k ? -1e9 : 0);
       }
     const close = (got: Float32Array, rows: number, what: string) => {
       for (let i = 0; i < rows * outs; i++)
@@ -185,6 +188,75 @@ test('factored codes: the loss trains img.factor (gradient = finite difference),
   assert.throws(() => modelConfig({ codeFactorRows: 10, maskColorRank: 2 }), /cannot both be set/);
   assert.throws(() => modelConfig({ codeFactorRows: -1 }), /codeFactorRows must be an integer >= 0/);
   assert.throws(() => trainConfig({ codeFactors: 2 }), /codeFactors must be 0 or 1/);
+});
+
+/** A tokenizer of 4 codes, 8x8 tiles on a 2x2 grid: 0 white, 1 white with one off-white pixel, 2 with two,
+ *  3 a red square; it encodes every near-white tile as code 1 (the twin real images get). 0-2 are one
+ *  triple: their stray pixels are nearest to white. */
+function twinTokenizer(): ImageTokenizer {
+  const tiles = [0, 1, 2, 3].map((k) => {
+    const t = new Uint8Array(192).fill(255);
+    for (let i = 0; i < k && k < 3; i++) t.set([235, 235, 235], (9 + 9 * i) * 3); // read as white
+    if (k === 3) for (let y = 2; y < 6; y++) for (let x = 2; x < 6; x++) t.set(RED, (y * 8 + x) * 3);
+    return t;
+  });
+  return {
+    codebookSize: 4,
+    grid: 2,
+    imageSize: 16,
+    decode: (grids) =>
+      grids.map((g) => {
+        const img = new Uint8Array(16 * 16 * 3);
+        g.forEach((code, j) => {
+          for (let y = 0; y < 8; y++)
+            img.set(tiles[code].subarray(y * 24, y * 24 + 24), ((Math.floor(j / 2) * 8 + y) * 16 + (j % 2) * 8) * 3);
+        });
+        return img;
+      }),
+    encode: (images) =>
+      images.map((img) =>
+        Int32Array.from({ length: 4 }, (_, j) => {
+          let red = 0;
+          for (let y = 0; y < 8; y++)
+            for (let x = 0; x < 8; x++) {
+              const o = ((Math.floor(j / 2) * 8 + y) * 16 + (j % 2) * 8 + x) * 3;
+              if (img[o] > 200 && img[o + 1] < 100) red++;
+            }
+          return red > 0 ? 3 : 1;
+        }),
+      ),
+  };
+}
+
+test('twins (codes of one factor triple): one stands for all, read and trained as it, the others never drawn', () => {
+  const image = twinTokenizer();
+  const f = tokenizerFactors(image);
+  assert.deepEqual(Array.from(canonicalCodes(f, image)), [1, 1, 1, 3], 'the twin the tokenizer encodes to');
+  const m = new MultimodalModel(
+    modelConfig(
+      { textVocabSize: 300, imageCodebookSize: 4, imageGrid: 2, keepCode: 1, codeFactorRows: f.rows },
+      'tiny',
+    ),
+    image,
+  );
+  const C = m.config.nEmbd;
+  const h = new Tensor(new Rng(2).fillNormal(new Float32Array(2 * C)), [2, C]);
+  noGrad(() => {
+    for (const logits of [m.imageLogits(h).data, m.imageLogitsMany(h).data])
+      for (let i = 0; i < 2; i++) {
+        assert.ok(logits[i * 5] < -1e8 && logits[i * 5 + 2] < -1e8, 'codes 0 and 2 are masked');
+        assert.ok(Math.abs(logits[i * 5 + 1]) < 1e3 && Math.abs(logits[i * 5 + 4]) < 1e3, 'code 1 and KEEP are not');
+      }
+    // a twin in the input is read as its canonical code; a twin as a target is trained as it
+    const seq = (code: number) => Int32Array.from([5, 300 + code, 300 + 3, 7]);
+    const pos = Int32Array.from([-1, 0, 1, -1]);
+    const [a, b] = [0, 1].map((c) => Array.from(m.hidden(seq(c), pos, 1, 4).data));
+    assert.deepEqual(a, b);
+    const hid = m.hidden(seq(1), pos, 1, 4);
+    const loss = (code: number) => m.lossFrom(hid, Int32Array.from([300 + code, -1, -1, -1])).data[0];
+    assert.equal(loss(2), loss(1));
+    assert.ok(loss(3) !== loss(1));
+  });
 });
 
 test('withCodeFactors: the rows are the least-squares fit of the old code embeddings; own codes exactly', () => {
