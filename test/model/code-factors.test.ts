@@ -18,12 +18,13 @@ import {
   saveModel,
   tokenizerFactors,
 } from '../../src/model/index.js';
-import { AdamW, add, crossEntropy, embedding, noGrad, Params, Rng, Tensor, tidy } from '../../src/tensor/index.js';
-import { PatchPaletteTokenizer } from '../../src/tokenizers/image/patch-palette.js';
+import { noGrad, Rng, Tensor, tidy } from '../../src/tensor/index.js';
 import type { ImageTokenizer } from '../../src/tokenizers/image/types.js';
 import { makeBatch } from '../../src/train/batch.js';
 import { Trainer, trainConfig } from '../../src/train/index.js';
+import { assertCodeLogitPaths } from '../helpers/code-logits.js';
 import { testTokenizers } from '../helpers/model.js';
+import { composedHeldOut, toyTiles } from '../helpers/toy-head.js';
 
 const WHITE = PALETTE.white;
 const RED = PALETTE.red;
@@ -114,31 +115,7 @@ for (const keepCode of [0, 1])
         }
         want[i * outs + k] = s + (k < K && canonical[k] !== k ? -1e9 : 0);
       }
-    const close = (got: Float32Array, rows: number, what: string) => {
-      for (let i = 0; i < rows * outs; i++)
-        assert.ok(
-          Math.abs(got[i] - want[i]) < 1e-4 * Math.max(1, Math.abs(want[i])),
-          `${what}: ${got[i]} vs ${want[i]}`,
-        );
-    };
-    noGrad(() => {
-      close(m.imageLogitsMany(h).data, N, 'training head, many rows');
-      const few = new Tensor(h.data.slice(0, 3 * C), [3, C]);
-      close(m.imageLogitsMany(few).data, 3, 'training head, few rows');
-      close(m.imageLogits(few).data, 3, 'imageLogits');
-      const b = makeBatch([makeWorldItem('t2i', 'train', 1, 0)], tok, m.config.blockSize, 0, new Rng(1));
-      const full = m.forward(b.ids, b.pos2d, 1, b.T).data;
-      const step = m.forwardCached(b.ids, b.pos2d, 1, b.T, m.newCache(1), {
-        imageOnly: true,
-        codeEmbed: m.codeEmbeddings(),
-      });
-      const V = m.vocabSize;
-      for (let t = 0; t < b.T; t++)
-        for (let k = 0; k < outs; k++) {
-          const a = full[t * V + m.config.textVocabSize + k];
-          assert.ok(Math.abs(a - step.data[t * outs + k]) < 1e-3 * Math.max(1, Math.abs(a)), `token ${t} code ${k}`);
-        }
-    });
+    assertCodeLogitPaths(m, tok, h, want);
   });
 
 test('factored codes: the loss trains img.factor (gradient = finite difference), is saved, and is refused where it cannot fit', () => {
@@ -319,80 +296,23 @@ test('train: codeFactors=1 builds a factored model from scratch, and gives one t
   }
 });
 
-// What the factors are for: a toy of the head alone, as in mask-color.test.ts (4 shapes x 4 colours on
-// white, 4 pairs held out, a row's hidden state a learned shape vector plus a learned colour vector,
-// weight decay 0.1, 1500 steps, 5 seeds). The pixel-linear head draws few held-out pairs; with factored
-// codes the held-out pair's code is scored by the shape's mask row and the colour's row, each trained on
-// the other pairs, and is drawn.
-const SHAPE_MASKS: ((y: number, x: number) => boolean)[] = [
-  (y, x) => y >= 1 && y <= 6 && x >= 1 && x <= 6, // square
-  (y, x) => (y - 3.5) ** 2 + (x - 3.5) ** 2 <= 9, // circle
-  (y, x) => y >= 1 && y <= 6 && Math.abs(x - 3.5) <= (y - 0.5) / 2, // triangle
-  (y, x) => (y >= 3 && y <= 4) || (x >= 3 && x <= 4), // cross
-];
-const COLORS = [PALETTE.red, PALETTE.blue, PALETTE.green, PALETTE.yellow];
-const HELD = [0 * 4 + 1, 1 * 4 + 2, 2 * 4 + 3, 3 * 4 + 0]; // shape * 4 + colour
-
-function composedHeldOut(withFactors: boolean, seed: number): number {
-  const patches = new Uint8Array(16 * 192).fill(255);
-  for (let s = 0; s < 4; s++)
-    for (let c = 0; c < 4; c++)
-      for (let y = 0; y < 8; y++)
-        for (let x = 0; x < 8; x++)
-          if (SHAPE_MASKS[s](y, x)) patches.set(COLORS[c], (s * 4 + c) * 192 + (y * 8 + x) * 3);
-  const toy = new PatchPaletteTokenizer(patches);
-  const rows = withFactors ? tokenizerFactors(toy).rows : 0;
-  const m = new MultimodalModel(
-    modelConfig({ textVocabSize: 300, imageCodebookSize: 16, seed, codeFactorRows: rows }, 'tiny'),
+// What the factors are for: the toy of the head alone (test/helpers/toy-head.ts; palette colours). The
+// pixel-linear head draws few held-out pairs; with factored codes the held-out pair's code is scored by the
+// shape's mask row and the colour's row, each trained on the other pairs, and is drawn.
+const toy = toyTiles([PALETTE.red, PALETTE.blue, PALETTE.green, PALETTE.yellow]);
+const toyModel = (withFactors: boolean, seed: number) =>
+  new MultimodalModel(
+    modelConfig(
+      { textVocabSize: 300, imageCodebookSize: 16, seed, codeFactorRows: withFactors ? tokenizerFactors(toy).rows : 0 },
+      'tiny',
+    ),
     toy,
   );
-  const C = m.config.nEmbd;
-  const emb = new Params(new Rng(seed + 1));
-  const shapeE = emb.add('shape', [4, C], { kind: 'normal', std: 0.5 });
-  const colorE = emb.add('color', [4, C], { kind: 'normal', std: 0.5 });
-  const train = Array.from({ length: 16 }, (_, k) => k).filter((k) => !HELD.includes(k));
-  const hidden = (ks: number[]) =>
-    add(
-      embedding(
-        shapeE,
-        Int32Array.from(ks, (k) => k >> 2),
-      ),
-      embedding(
-        colorE,
-        Int32Array.from(ks, (k) => k & 3),
-      ),
-    );
-  const head = new Params(new Rng(5));
-  const name = withFactors ? 'img.factor' : 'img.out';
-  head.map.set(name, m.params.get(name));
-  const opts = { lr: 0.02, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 };
-  const optE = new AdamW(emb, opts);
-  const optH = new AdamW(head, opts);
-  for (let step = 0; step < 1500; step++)
-    tidy(() => {
-      emb.zeroGrad();
-      head.zeroGrad();
-      crossEntropy(m.imageLogitsMany(hidden(train)), Int32Array.from(train)).backward();
-      optE.update();
-      optH.update();
-    });
-  const drawn = (ks: number[]) =>
-    noGrad(() => {
-      const l = m.imageLogitsMany(hidden(ks)).data;
-      return ks.filter((k, i) => argmax(l.subarray(i * 16, (i + 1) * 16)) === k).length;
-    });
-  assert.equal(drawn(train), 12, `factors ${withFactors}, seed ${seed}: every trained pair is drawn`);
-  return drawn(HELD);
-}
-
-function argmax(a: Float32Array): number {
-  let b = 0;
-  for (let i = 1; i < a.length; i++) if (a[i] > a[b]) b = i;
-  return b;
-}
+const composed = (withFactors: boolean, seed: number) =>
+  composedHeldOut(toyModel(withFactors, seed), [withFactors ? 'img.factor' : 'img.out'], seed);
 
 test('a toy of the head: held-out shape-colour pairs drawn with factored codes, rarely without', () => {
-  const total = (f: boolean) => [1, 2, 3, 4, 5].reduce((a, seed) => a + composedHeldOut(f, seed), 0);
+  const total = (f: boolean) => [1, 2, 3, 4, 5].reduce((a, seed) => a + composed(f, seed), 0);
   const pixelLinear = total(false);
   const withFactors = total(true);
   console.log(`held-out pairs drawn of 20: pixel-linear ${pixelLinear}, factored ${withFactors}`);

@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { makeWorldItem } from '../../src/data/index.js';
 import { loadModel, MultimodalModel, modelConfig, saveModel } from '../../src/model/index.js';
-import { AdamW, add, crossEntropy, embedding, noGrad, Params, Rng, Tensor, tidy } from '../../src/tensor/index.js';
-import { PatchPaletteTokenizer } from '../../src/tokenizers/image/patch-palette.js';
+import { noGrad, Rng, Tensor } from '../../src/tensor/index.js';
 import { makeBatch } from '../../src/train/batch.js';
 import { trainConfig } from '../../src/train/index.js';
+import { assertCodeLogitPaths } from '../helpers/code-logits.js';
 import { testTokenizers } from '../helpers/model.js';
+import { composedHeldOut, toyTiles } from '../helpers/toy-head.js';
 
 const tok = testTokenizers();
 const K = tok.image.codebookSize;
@@ -84,7 +85,7 @@ for (const keepCode of [0, 1])
       return s;
     };
     const outs = m.codeCount;
-    noGrad(() => {
+    const want = noGrad(() => {
       const want = new Float32Array(N * outs);
       const linear = lin.imageLogitsMany(h).data;
       for (let i = 0; i < N; i++) {
@@ -101,31 +102,9 @@ for (const keepCode of [0, 1])
           want[i * outs + k] = s;
         }
       }
-      const close = (got: Float32Array, rows: number, what: string) => {
-        for (let i = 0; i < rows * outs; i++)
-          assert.ok(
-            Math.abs(got[i] - want[i]) < 1e-3 * Math.max(1, Math.abs(want[i])),
-            `${what}: ${got[i]} vs ${want[i]} at ${i}`,
-          );
-      };
-      close(m.imageLogitsMany(h).data, N, 'training head, many rows');
-      const few = new Tensor(h.data.slice(0, 3 * C), [3, C]);
-      close(m.imageLogitsMany(few).data, 3, 'training head, few rows');
-      close(m.imageLogits(few).data, 3, 'imageLogits');
-      // The sampler's cached step (codeEmbed) gives the full forward's code logits.
-      const b = makeBatch([makeWorldItem('t2i', 'train', 1, 0)], tok, m.config.blockSize, 0, new Rng(1));
-      const full = m.forward(b.ids, b.pos2d, 1, b.T).data;
-      const caches = m.newCache(1);
-      const step = m.forwardCached(b.ids, b.pos2d, 1, b.T, caches, { imageOnly: true, codeEmbed: m.codeEmbeddings() });
-      const V = m.vocabSize;
-      const Vt = m.config.textVocabSize;
-      for (let t = 0; t < b.T; t++)
-        for (let k = 0; k < outs; k++) {
-          const a = full[t * V + Vt + k];
-          const c = step.data[t * outs + k];
-          assert.ok(Math.abs(a - c) < 1e-3 * Math.max(1, Math.abs(a)), `token ${t} code ${k}: ${c} vs ${a}`);
-        }
+      return want;
     });
+    assertCodeLogitPaths(m, tok, h, want);
   });
 
 // What the term is for: composing a shape and a colour that were never seen together. A toy of the image
@@ -137,77 +116,21 @@ for (const keepCode of [0, 1])
 // whether the shape covers it in the linear head; in the term it does). The same toy without weight decay,
 // or stopped early, composes about as often with either head (10 of 20): the term is a better minimum-norm
 // solution, not a different fit.
-const SHAPE_MASKS: ((y: number, x: number) => boolean)[] = [
-  (y, x) => y >= 1 && y <= 6 && x >= 1 && x <= 6, // square
-  (y, x) => (y - 3.5) ** 2 + (x - 3.5) ** 2 <= 9, // circle
-  (y, x) => y >= 1 && y <= 6 && Math.abs(x - 3.5) <= (y - 0.5) / 2, // triangle
-  (y, x) => (y >= 3 && y <= 4) || (x >= 3 && x <= 4), // cross
-];
-const COLORS = [
+const toy = toyTiles([
   [230, 40, 40],
   [40, 90, 230],
   [40, 180, 60],
   [240, 200, 30],
-];
-const HELD = [0 * 4 + 1, 1 * 4 + 2, 2 * 4 + 3, 3 * 4 + 0]; // shape * 4 + colour
-
-/** Held-out pairs drawn (argmax) by a head of rank R after training on the other 12, for one seed. */
-function composedHeldOut(R: number, seed: number): number {
-  const patches = new Uint8Array(16 * 192).fill(255);
-  for (let s = 0; s < 4; s++)
-    for (let c = 0; c < 4; c++)
-      for (let y = 0; y < 8; y++)
-        for (let x = 0; x < 8; x++)
-          if (SHAPE_MASKS[s](y, x)) patches.set(COLORS[c], (s * 4 + c) * 192 + (y * 8 + x) * 3);
-  const toy = new PatchPaletteTokenizer(patches);
+]);
+/** Held-out pairs drawn by a head of rank R after training on the other 12, for one seed. */
+function composed(R: number, seed: number): number {
   const m0 = new MultimodalModel(modelConfig({ textVocabSize: 300, imageCodebookSize: 16, seed }, 'tiny'), toy);
   const m = R ? m0.withMaskColor(R, toy) : m0;
-  const C = m.config.nEmbd;
-  const emb = new Params(new Rng(seed + 1));
-  const shapeE = emb.add('shape', [4, C], { kind: 'normal', std: 0.5 });
-  const colorE = emb.add('color', [4, C], { kind: 'normal', std: 0.5 });
-  const train = Array.from({ length: 16 }, (_, k) => k).filter((k) => !HELD.includes(k));
-  const rows = (ks: number[]) =>
-    add(
-      embedding(
-        shapeE,
-        Int32Array.from(ks, (k) => k >> 2),
-      ),
-      embedding(
-        colorE,
-        Int32Array.from(ks, (k) => k & 3),
-      ),
-    );
-  const head = new Params(new Rng(5));
-  for (const name of ['img.out', ...(R ? ['img.mask', 'img.color'] : [])]) head.map.set(name, m.params.get(name));
-  const opts = { lr: 0.02, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 };
-  const optE = new AdamW(emb, opts);
-  const optH = new AdamW(head, opts);
-  for (let step = 0; step < 1500; step++)
-    tidy(() => {
-      emb.zeroGrad();
-      head.zeroGrad();
-      crossEntropy(m.imageLogitsMany(rows(train)), Int32Array.from(train)).backward();
-      optE.update();
-      optH.update();
-    });
-  const drawn = (ks: number[]) =>
-    noGrad(() => {
-      const l = m.imageLogitsMany(rows(ks)).data;
-      return ks.filter((k, i) => argmax(l.subarray(i * 16, (i + 1) * 16)) === k).length;
-    });
-  assert.equal(drawn(train), 12, `rank ${R}, seed ${seed}: every trained pair is drawn`);
-  return drawn(HELD);
-}
-
-function argmax(a: Float32Array): number {
-  let b = 0;
-  for (let i = 1; i < a.length; i++) if (a[i] > a[b]) b = i;
-  return b;
+  return composedHeldOut(m, ['img.out', ...(R ? ['img.mask', 'img.color'] : [])], seed);
 }
 
 test('a toy of the head: held-out shape-colour pairs composed far more often with the term', () => {
-  const total = (R: number) => [1, 2, 3, 4, 5].reduce((a, seed) => a + composedHeldOut(R, seed), 0);
+  const total = (R: number) => [1, 2, 3, 4, 5].reduce((a, seed) => a + composed(R, seed), 0);
   const linearOnly = total(0);
   const withTerm = total(2);
   assert.ok(withTerm >= 15, `with the term ${withTerm} of 20 held-out pairs drawn (18 when written)`);
