@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import {
   describePrompt,
   editInstruction,
+  instructionForModel,
   parseInstruction,
   parsePrompt,
   promptForModel,
@@ -154,4 +155,36 @@ test('edit instructions in other words give the trained phrasing', () => {
   assert.ok(none.notices.some((n) => n.includes('no triangle')));
   const cat = parseInstruction('add a cat at the top', s);
   assert.ok(cat.unknown.includes('cat'));
+});
+
+test('"it" names the one shape of the scene, and is refused with a hint where it cannot', () => {
+  const one: Scene = {
+    background: 'white',
+    objects: [{ shape: 'circle', color: 'red', size: 'large', cell: 0 }],
+    sign: null,
+    character: null,
+  };
+  const cases: [string, string][] = [
+    ['make it blue', 'make the large red circle blue'],
+    ['move it to the bottom right', 'move the large red circle to the bottom right'],
+    ['put it at the center', 'move the large red circle to the center'],
+    ['make that one small', 'make the large red circle small'],
+    ['delete it', 'remove the large red circle'],
+  ];
+  for (const [text, want] of cases) {
+    const p = parseInstruction(text, one);
+    assert.equal(p.canonical, want, `${text}: ${p.notices.join('; ')}`);
+    assert.ok(p.complete, text);
+    assert.deepEqual(instructionForModel(text, one).text, want);
+  }
+  const two: Scene = { ...one, objects: [...one.objects, { shape: 'square', color: 'blue', size: 'small', cell: 4 }] };
+  const many = parseInstruction('make it blue', two);
+  assert.equal(many.complete, false);
+  assert.ok(
+    many.notices.some((n) => n.includes('the scene has 2 shapes; say which')),
+    many.notices.join('; '),
+  );
+  const bare = parseInstruction('make it blue');
+  assert.equal(bare.complete, false);
+  assert.ok(bare.notices.some((n) => n.includes('"it" needs the image')));
 });

@@ -48,7 +48,11 @@ interface Ref {
   size?: Size;
   cell?: number;
   character: boolean;
+  /** "it", "this", "that one": whatever the scene has one of (one shape, or the character alone). */
+  pronoun?: boolean;
 }
+
+const PRONOUNS = ['it', 'this', 'that'];
 
 const isIn = <T extends string>(xs: readonly T[], t: string): t is T => (xs as readonly string[]).includes(t);
 const sizeWord = (t: string): Size | undefined =>
@@ -61,6 +65,11 @@ function takeRef(toks: Token[], from: number): Ref & { at: number } {
     if (t === 'character' || t === 'person' || t === 'figure') {
       toks[i].used = true;
       return { character: true, at: i };
+    }
+    if (PRONOUNS.includes(t)) {
+      toks[i].used = true;
+      if (toks[i + 1]?.t === 'one') toks[i + 1].used = true;
+      return { character: false, pronoun: true, at: i };
     }
     if (!isIn(SHAPES, t)) continue;
     const ref: Ref & { at: number } = { shape: t, character: false, at: i };
@@ -79,6 +88,17 @@ function takeRef(toks: Token[], from: number): Ref & { at: number } {
 
 /** The scene's object (or character cell) a reference names, or null with a notice. */
 function resolve(scene: Scene, r: Ref, notes: Notes): SceneObject | { cell: number; character: true } | null {
+  if (r.pronoun) {
+    if (scene.objects.length === 1) return scene.objects[0];
+    if (scene.objects.length === 0 && scene.character) return { cell: scene.character.cell, character: true };
+    refuse(
+      notes,
+      scene.objects.length
+        ? `"it": the scene has ${scene.objects.length} shapes; say which (e.g. "the ${objectPhrase(scene.objects[0])}")`
+        : '"it": the scene has no shape to edit',
+    );
+    return null;
+  }
   if (r.character) {
     if (scene.character) return { cell: scene.character.cell, character: true };
     refuse(notes, 'the scene has no character');
@@ -105,6 +125,10 @@ function resolve(scene: Scene, r: Ref, notes: Notes): SceneObject | { cell: numb
 /** The reference in the trained phrasing without a scene: "the large red circle" (+ "at the top" if given). */
 function phraseOf(r: Ref, notes: Notes): string | null {
   if (r.character) return 'the character';
+  if (r.pronoun) {
+    refuse(notes, '"it" needs the image to say which shape; name it in full, e.g. "the large red circle"');
+    return null;
+  }
   if (!r.shape || !r.color || !r.size) {
     refuse(notes, 'without the image, name the shape in full, e.g. "the large red circle"');
     return null;
@@ -180,13 +204,17 @@ function draft(toks: Token[], notes: Notes): Draft | null {
   use('get', 'take', 'away', 'of');
   const ref = takeRef(toks, v + 1);
   if (ref.at < 0) return fail(notes, 'which shape? e.g. "make the large red circle blue"');
-  const before = positions.filter((p) => p.at > ref.at && toks.slice(ref.at, p.at).every((tk) => tk.t !== 'to'));
+  // positions that locate the reference ("the circle at the top ...": not a pronoun's), the rest the target
+  const before = ref.pronoun
+    ? []
+    : positions.filter((p) => p.at > ref.at && toks.slice(ref.at, p.at).every((tk) => tk.t !== 'to'));
   const target = positions.find((p) => !before.includes(p));
   if (before[0]) ref.cell = before[0].cell;
   const cellOfRef = (f: (r: Ref) => number | null) => f(ref);
   if (['remove', 'delete', 'erase', 'rid'].includes(verb))
     return { ref, edit: (f) => withCell(cellOfRef(f), (cell) => ({ op: 'remove', cell })), text: (r) => `remove ${r}` };
-  const isAdd = verb === 'add' || (['put', 'place', 'draw'].includes(verb) && toks[ref.at - 1]?.t !== 'the');
+  const isAdd =
+    verb === 'add' || (['put', 'place', 'draw'].includes(verb) && !ref.pronoun && toks[ref.at - 1]?.t !== 'the');
   if (isAdd) {
     if (ref.character) return fail(notes, 'the scene has one character; edits cannot add another');
     const cell = target?.cell ?? before[0]?.cell;
