@@ -15,16 +15,23 @@
 import { PALETTE } from '../data/world/spec.js';
 import type { ImageTokenizer } from '../tokenizers/image/types.js';
 
+/** Every code decoded: images of grid * grid codes, code k at position k % (grid * grid) of image
+ *  floor(k / (grid * grid)) (the last image padded with the last code). */
+export function decodeEveryCode(image: ImageTokenizer): Uint8Array[] {
+  const K = image.codebookSize;
+  const g2 = image.grid * image.grid;
+  const grids: Int32Array[] = [];
+  for (let k = 0; k < K; k += g2) grids.push(Int32Array.from({ length: g2 }, (_, j) => Math.min(k + j, K - 1)));
+  return image.decode(grids);
+}
+
 /** Every code's tile as the tokenizer decodes it: K * p * p * 3 bytes (p = imageSize / grid), code after
- *  code, each tile row-major RGB. */
-export function codeTiles(image: ImageTokenizer): Uint8Array {
+ *  code, each tile row-major RGB; `images` is decodeEveryCode(image). */
+export function codeTiles(image: ImageTokenizer, images = decodeEveryCode(image)): Uint8Array {
   const K = image.codebookSize;
   const g = image.grid;
   const p = image.imageSize / g;
   const S = image.imageSize;
-  const grids: Int32Array[] = [];
-  for (let k = 0; k < K; k += g * g) grids.push(Int32Array.from({ length: g * g }, (_, j) => Math.min(k + j, K - 1)));
-  const images = image.decode(grids);
   const tiles = new Uint8Array(K * p * p * 3);
   for (let k = 0; k < K; k++) {
     const img = images[Math.floor(k / (g * g))];
@@ -193,14 +200,13 @@ export function fitFactorTable(f: CodeFactors, E: Float32Array, C: number, ridge
  * them would split a target between its twins (the shipped VQ-VAE has one triple of 50 codes: plain
  * background drawn 50 nearly equal ways); the model scores one code a triple and reads and trains every
  * twin as it. Which one: the code the tokenizer itself gives the twins' decoded tiles most often (the
- * code real images are encoded to), ties and unclaimed triples to the lowest index.
+ * code real images are encoded to), ties and unclaimed triples to the lowest index. `images` is
+ * decodeEveryCode(image).
  */
-export function canonicalCodes(f: CodeFactors, image: ImageTokenizer): Int32Array {
+export function canonicalCodes(f: CodeFactors, image: ImageTokenizer, images = decodeEveryCode(image)): Int32Array {
   const K = image.codebookSize;
   const g2 = image.grid * image.grid;
-  const grids: Int32Array[] = [];
-  for (let k = 0; k < K; k += g2) grids.push(Int32Array.from({ length: g2 }, (_, j) => Math.min(k + j, K - 1)));
-  const again = image.encode(image.decode(grids));
+  const again = image.encode(images);
   const claimed = new Int32Array(K); // how many codes' tiles encode to code c
   for (let k = 0; k < K; k++) claimed[again[Math.floor(k / g2)][k % g2]]++;
   const groups = new Map<string, number[]>();

@@ -22,6 +22,7 @@ export {
   canonicalCodes,
   codeFactors,
   codeTiles,
+  decodeEveryCode,
   fitFactorTable,
   tokenizerFactors,
 } from './code-factors.js';

@@ -58,7 +58,14 @@ import {
   Tensor,
 } from '../tensor/index.js';
 import type { ImageTokenizer } from '../tokenizers/image/types.js';
-import { canonicalCodes, codeFactors, codeTiles, fitFactorTable, tokenizerFactors } from './code-factors.js';
+import {
+  canonicalCodes,
+  codeFactors,
+  codeTiles,
+  decodeEveryCode,
+  fitFactorTable,
+  tokenizerFactors,
+} from './code-factors.js';
 import { type ModelConfig, maskBlocks } from './config.js';
 import { GPT } from './gpt.js';
 
@@ -73,10 +80,11 @@ export class MultimodalModel {
   private tileBlocks: Tensor | null = null;
   /** With codeFactorRows: each code's mask, foreground and background rows of img.factor (code-factors.ts). */
   private factorRows: [Int32Array, Int32Array, Int32Array] | null = null;
-  /** With codeFactorRows: each code's canonical twin (code-factors.ts canonicalCodes), and a logit mask over
-   *  the image outputs (K [+ KEEP]) that is 0 on canonical codes and KEEP, -1e9 on the other twins. */
+  /** With codeFactorRows: each code's canonical twin (code-factors.ts canonicalCodes), and logit masks over
+   *  the image outputs (K + KEEP) and over the K codes alone: 0 on canonical codes and KEEP, -1e9 on the
+   *  other twins. */
   private canonical: Int32Array | null = null;
-  private twinMask: Tensor | null = null;
+  private twinMask: { outputs: Tensor; codes: Tensor } | null = null;
 
   constructor(
     readonly config: Readonly<ModelConfig>,
@@ -120,7 +128,8 @@ export class MultimodalModel {
       throw new Error(`MultimodalModel: tiles of ${p}x${p} give ${6 * p * p} features, the config says ${F}`);
     if (this.config.maskColorRank && p % 2 !== 0)
       throw new Error(`MultimodalModel: maskColorRank needs tiles of an even side (2x2-pixel blocks), not ${p}`);
-    const tiles = codeTiles(image);
+    const images = decodeEveryCode(image);
+    const tiles = codeTiles(image, images);
     const feats = new Float32Array((K + 1) * F);
     for (let k = 0; k < K; k++)
       for (let i = 0; i < F / 2; i++) {
@@ -138,10 +147,13 @@ export class MultimodalModel {
         );
       const pick = (j: number) => Int32Array.from({ length: K }, (_, k) => f.index[k * 3 + j]);
       this.factorRows = [pick(0), pick(1), pick(2)];
-      this.canonical = canonicalCodes(f, image);
+      this.canonical = canonicalCodes(f, image, images);
       const mask = new Float32Array(this.codeCount);
       for (let k = 0; k < K; k++) if (this.canonical[k] !== k) mask[k] = -1e9;
-      this.twinMask = new Tensor(mask, [this.codeCount], { persistent: true });
+      this.twinMask = {
+        outputs: new Tensor(mask, [this.codeCount], { persistent: true }),
+        codes: new Tensor(mask.subarray(0, K), [K], { persistent: true }),
+      };
     }
     if (!this.config.maskColorRank) return;
     // block sums: pixel (y, x) of a tile is in block (y >> 1) * (p / 2) + (x >> 1)
@@ -257,19 +269,23 @@ export class MultimodalModel {
     return add(this.pos2dEmbedding(pos2d, B, T), linear(f, this.params.get('img.in'), null)); // (B, T, C)
   }
 
-  /** ids as the model reads them: with factored codes every image code as its canonical twin (the same
-   *  array when nothing changes). */
+  /** Image output k (a code, or KEEP) as the model reads and trains it: with factored codes a code's
+   *  canonical twin, else k itself. */
+  private canonicalOutput(k: number): number {
+    return this.canonical && k < this.canonical.length ? this.canonical[k] : k;
+  }
+
+  /** ids as the model reads them: every image code as canonicalOutput (the same array when nothing changes). */
   private readAs(ids: Int32Array): Int32Array {
-    const canon = this.canonical;
-    if (!canon) return ids;
+    if (!this.canonical) return ids;
     const Vt = this.config.textVocabSize;
-    const K = this.config.imageCodebookSize;
     let out: Int32Array | null = null;
     for (let i = 0; i < ids.length; i++) {
-      const k = ids[i] - Vt;
-      if (k >= 0 && k < K && canon[k] !== k) {
+      if (ids[i] < Vt) continue;
+      const id = Vt + this.canonicalOutput(ids[i] - Vt);
+      if (id !== ids[i]) {
         out ??= ids.slice();
-        out[i] = Vt + canon[k];
+        out[i] = id;
       }
     }
     return out ?? ids;
@@ -279,13 +295,7 @@ export class MultimodalModel {
   private twinsMasked(logits: Tensor): Tensor {
     if (!this.twinMask) return logits;
     const n = logits.shape[logits.shape.length - 1];
-    return add(logits, n === this.codeCount ? this.twinMask : this.twinMaskCodes());
-  }
-
-  /** The twin mask over the K codes alone. */
-  private twinMaskCodes(): Tensor {
-    const K = this.config.imageCodebookSize;
-    return new Tensor(this.twinMask!.data.subarray(0, K), [K]);
+    return add(logits, n === this.codeCount ? this.twinMask.outputs : this.twinMask.codes);
   }
 
   /** Final hidden states (B, T, C). ids and pos2d are B*T values, row-major; right padding needs no mask. */
@@ -432,8 +442,7 @@ export class MultimodalModel {
             x,
             keepable && this.config.keepCode ? Float32Array.from(rows, (i) => (keepable[i] ? 0 : -1e9)) : null,
           ),
-        (i) =>
-          this.canonical && targets[i] - Vt < this.canonical.length ? this.canonical[targets[i] - Vt] : targets[i] - Vt,
+        (i) => this.canonicalOutput(targets[i] - Vt),
         wImage / total,
       );
       loss = loss ? add(loss, img) : img;

@@ -96,8 +96,9 @@ export function listen(server: Server, port: number, hostname = '127.0.0.1'): Pr
 
 /** How to stop `http` (call before it accepts connections): stop accepting, drop the idle connections and
  *  those that never sent a request, let requests in flight finish for up to `graceMs`, then drop what is
- *  left (a connection is dropped as soon as its last answer is sent). http.Server.close alone waits for every socket, and a browser opens sockets it may never use
- *  (Chromium's preconnects), which Node does not count as idle: with one open, close never returns. */
+ *  left (a connection is dropped as soon as its last answer is sent). http.Server.close alone waits for
+ *  every socket, and a browser opens sockets it may never use (Chromium's preconnects), which Node does
+ *  not count as idle: with one open, close never returns. */
 export function closer(http: HttpServer): (graceMs?: number) => Promise<void> {
   const unused = new Set<Socket>();
   http.on('connection', (socket: Socket) => {

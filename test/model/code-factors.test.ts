@@ -285,10 +285,7 @@ test('train: codeFactors=1 builds a factored model from scratch, and gives one t
     const up = Trainer.create(trainConfig({ ...cfg, init: join(dir, 'plain') }));
     assert.equal(up.model.config.codeFactorRows, tokenizerFactors(tok.image).rows);
     assert.throws(
-      () =>
-        Trainer.create(
-          trainConfig({ ...cfg, codeFactors: 0, maskColorRank: 2, init: join(dir, 'plain') }),
-        ).model.withCodeFactors(tok.image),
+      () => plain.withMaskColor(2, tok.image).withCodeFactors(tok.image),
       /mask-times-colour term cannot have factored codes/,
     );
   } finally {
