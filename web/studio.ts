@@ -260,14 +260,18 @@ async function pickVariant(img: HTMLImageElement): Promise<void> {
 async function turn(id: string, body: Record<string, unknown>, doing: string): Promise<void> {
   say('session-status', `${doing}...`);
   let got: SessionView | null = null;
+  let prompt: { sent: string; canonicalized: boolean; notices: string[] } | null = null;
+  say('turn-note', '');
   await postSse(`/v1/sessions/${id}/turns?stream=true`, body, (event, data) => {
     if (event === 'progress') {
       const p = data as { kind: string; done: number; total: number | null };
       say('session-status', `${doing}: ${p.kind} ${p.done}${p.total === null ? '' : ` / ${p.total}`}`);
-    } else if (event === 'turn') got = (data as { session: SessionView }).session;
+    } else if (event === 'turn') ({ session: got, prompt } = data as { session: SessionView; prompt: typeof prompt });
   });
   if (!got) throw new Error('the turn stream ended without a turn');
   showSession(got);
+  // what the instruction reader made of the turn's text (nothing for a turn without text)
+  if (prompt) say('turn-note', promptNote(prompt));
 }
 
 /** The latest image on the path up to and including turn `id`: an output image, else an input image. */

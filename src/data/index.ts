@@ -105,7 +105,12 @@ export {
   type Fact,
 } from './world/facts.js';
 // Prompts: the tolerant reader of text-to-image prompts and edit instructions (docs/prompts.md)
-export { type InstructionParse, instructionForModel, parseInstruction } from './world/instruction.js';
+export {
+  type InstructionParse,
+  instructionForModel,
+  parseInstruction,
+  turnTextForModel,
+} from './world/instruction.js';
 // Perturbations (for verifier tests)
 export {
   addNoise,

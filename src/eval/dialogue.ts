@@ -4,9 +4,11 @@
 //   right, share of chains where the character keeps its identity (face, eyes, body) in every turn, and
 //   preservation outside each turn's edit;
 // - compound instructions: one shot vs decomposed (the model's own plan, executed turn by turn) vs the
-//   true plan executed turn by turn; plan accuracy;
+//   true plan executed turn by turn; plan accuracy; step by step minus one shot on the same items, with
+//   Newcombe's paired interval (the claim "decomposition beats one shot" is that interval above 0);
 // - imagine then answer (draw the changed scene, then answer about it) vs answering directly (one text
 //   turn for the same prompt), and, for reference, answering about the unchanged image.
+// Every metric comes with its count and 95% interval.
 import {
   DEFAULT_SCENE_OPTIONS,
   makeWorldItem,
@@ -29,6 +31,7 @@ import {
   Session,
 } from '../infer/index.js';
 import { Rng } from '../tensor/index.js';
+import { meanInterval, type PairedDifference, pairedDifference, wilson } from './interval.js';
 
 export const DIALOGUE_KEYS = [
   'chain_turn_acc',
@@ -46,6 +49,19 @@ export const DIALOGUE_KEYS = [
 ] as const;
 export type DialogueKey = (typeof DIALOGUE_KEYS)[number];
 export type DialogueMetrics = Record<DialogueKey, number | null>;
+/** What a dialogue evaluation measures; every part by default. */
+export const DIALOGUE_PARTS = ['chain', 'compound', 'imagine'] as const;
+export type DialoguePart = (typeof DIALOGUE_PARTS)[number];
+
+export interface DialogueResult {
+  metrics: DialogueMetrics;
+  /** Judgements behind each metric (0 where its part was not run). */
+  counts: Record<DialogueKey, number>;
+  /** 95% intervals: Wilson for rates, the normal approximation for chain_preservation (a mean). */
+  intervals: Record<DialogueKey, [number, number] | null>;
+  /** Step by step (the model's own plan, turn by turn) minus one shot, on the same compound items. */
+  stepByStepMinusOneShot: PairedDifference | null;
+}
 
 export interface DialogueOptions {
   /** Chains, compound items and imagine items each. */
@@ -54,6 +70,10 @@ export interface DialogueOptions {
   seed?: number;
   /** Held-out combinations (default) or fresh scenes of trained ones. */
   split?: Split;
+  /** The parts to run (default: all). */
+  parts?: readonly DialoguePart[];
+  /** Plans (and the one-shot turn's plan) copy the instruction's tokens (default true; plan.ts). */
+  copyPlans?: boolean;
   onItem?: (what: string, i: number) => void;
 }
 
@@ -62,14 +82,18 @@ const norm = (s: string) => s.trim().toLowerCase();
 const sameIdentity = (a: Scene['character'], b: Scene['character']) =>
   !!a && !!b && a.face === b.face && a.eyes === b.eyes && a.body === b.body;
 
-export function evaluateDialogue(engine: Engine, o: DialogueOptions): DialogueMetrics {
+export function evaluateDialogue(engine: Engine, o: DialogueOptions): DialogueResult {
   const seed = o.seed ?? 2000;
   const split = o.split ?? 'heldout';
   const len = o.chainLength ?? 5;
+  const parts = new Set(o.parts ?? DIALOGUE_PARTS);
+  for (const p of parts)
+    if (!DIALOGUE_PARTS.includes(p)) throw new Error(`unknown dialogue part "${p}": ${DIALOGUE_PARTS.join(', ')}`);
+  const copy = o.copyPlans ?? true;
   const acc: Record<DialogueKey, number[]> = Object.fromEntries(DIALOGUE_KEYS.map((k) => [k, []])) as never;
   const ok = (expected: Scene, img: RgbImage | null) => (img ? verifyImage(expected, img).ok : false);
 
-  for (let i = 0; i < o.n; i++) {
+  for (let i = 0; i < (parts.has('chain') ? o.n : 0); i++) {
     o.onItem?.('chain', i);
     const rng = Rng.world(seed).fork(i);
     const start = sampleScene(rng, split, { ...DEFAULT_SCENE_OPTIONS, pCharacter: 1 });
@@ -95,7 +119,7 @@ export function evaluateDialogue(engine: Engine, o: DialogueOptions): DialogueMe
     acc.chain_identity_kept.push(identity ? 1 : 0);
   }
 
-  for (let i = 0; i < o.n; i++) {
+  for (let i = 0; i < (parts.has('compound') ? o.n : 0); i++) {
     o.onItem?.('compound', i);
     const item = makeWorldItem('compound', split, seed, i);
     const image = item.segments[0].image!.pixels;
@@ -103,15 +127,15 @@ export function evaluateDialogue(engine: Engine, o: DialogueOptions): DialogueMe
     const planCheck = item.segments[2].check;
     const finalCheck = item.segments[3].check;
     if (planCheck?.type !== 'plan' || finalCheck?.type !== 'edit') throw new Error(`${item.id}: unexpected layout`);
-    const plan = planSteps(engine, image, instruction);
+    const plan = planSteps(engine, image, instruction, { copy });
     acc.compound_plan_acc.push(plan.steps.join('\n') === planCheck.steps.join('\n') ? 1 : 0);
-    acc.compound_one_shot_acc.push(ok(finalCheck.scene, oneShot(engine, image, instruction).image) ? 1 : 0);
+    acc.compound_one_shot_acc.push(ok(finalCheck.scene, oneShot(engine, image, instruction, { copy }).image) ? 1 : 0);
     const decomposed = plan.steps.length ? executePlan(engine, image, plan.steps).final : null;
     acc.compound_decomposed_acc.push(ok(finalCheck.scene, decomposed) ? 1 : 0);
     acc.compound_true_plan_acc.push(ok(finalCheck.scene, executePlan(engine, image, planCheck.steps).final) ? 1 : 0);
   }
 
-  for (let i = 0; i < o.n; i++) {
+  for (let i = 0; i < (parts.has('imagine') ? o.n : 0); i++) {
     o.onItem?.('imagine', i);
     const item = makeWorldItem('imagine', split, seed, i);
     const image = item.segments[0].image!.pixels;
@@ -128,5 +152,19 @@ export function evaluateDialogue(engine: Engine, o: DialogueOptions): DialogueMe
     acc.direct_answer_acc.push(right(answerText(engine, image, prompt)));
     acc.unchanged_image_answer_acc.push(right(answerText(engine, image, question)));
   }
-  return Object.fromEntries(DIALOGUE_KEYS.map((k) => [k, mean(acc[k])])) as DialogueMetrics;
+  const interval = (k: DialogueKey): [number, number] | null => {
+    const l = acc[k];
+    if (k !== 'chain_preservation')
+      return wilson(
+        l.reduce((a, b) => a + b, 0),
+        l.length,
+      );
+    return meanInterval({ n: l.length, sum: l.reduce((a, b) => a + b, 0), sumSq: l.reduce((a, b) => a + b * b, 0) });
+  };
+  return {
+    metrics: Object.fromEntries(DIALOGUE_KEYS.map((k) => [k, mean(acc[k])])) as DialogueMetrics,
+    counts: Object.fromEntries(DIALOGUE_KEYS.map((k) => [k, acc[k].length])) as Record<DialogueKey, number>,
+    intervals: Object.fromEntries(DIALOGUE_KEYS.map((k) => [k, interval(k)])) as DialogueResult['intervals'],
+    stepByStepMinusOneShot: pairedDifference(acc.compound_decomposed_acc, acc.compound_one_shot_acc),
+  };
 }

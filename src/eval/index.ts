@@ -10,9 +10,12 @@
 export { judgeAnswer, judgeCaption, readObjects } from './attributes.js';
 export {
   DIALOGUE_KEYS,
+  DIALOGUE_PARTS,
   type DialogueKey,
   type DialogueMetrics,
   type DialogueOptions,
+  type DialoguePart,
+  type DialogueResult,
   evaluateDialogue,
 } from './dialogue.js';
 export {
@@ -28,7 +31,7 @@ export {
   summarise,
   trainingEvaluator,
 } from './evaluate.js';
-export { type MetricStat, meanInterval, wilson } from './interval.js';
+export { type MetricStat, meanInterval, type PairedDifference, pairedDifference, wilson } from './interval.js';
 export {
   DEFAULT_EVAL_N,
   evaluateHeldout,

@@ -3,7 +3,7 @@
 // - One-shot: generateImages (n variants as one batch), editImage, and the prompts they build.
 // - The sampler: sampleImages / sampleTurn (KV cache, guidance, temperature, top-k, top-p), pickToken.
 // - Sessions: Session (a tree of turns: undo, branch, JSON), SessionStore, session files and their errors.
-// - Plans: planSteps / executePlan (decomposition), oneShot, imagineThenAnswer, answerText.
+// - Plans: planSteps / executePlan (decomposition; copyTokens), oneShot, imagineThenAnswer, answerText.
 export {
   checkModelImage,
   editImage,
@@ -15,9 +15,11 @@ export {
 } from './generate.js';
 export {
   answerText,
+  copyTokens,
   type DecomposedRun,
   executePlan,
   imagineThenAnswer,
+  MAX_PLAN_STEPS,
   oneShot,
   parsePlan,
   planSteps,

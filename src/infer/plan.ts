@@ -4,10 +4,16 @@
 // write before the final image), the plan is parsed and each step is executed as its own edit turn, so the
 // session shows every intermediate image. One shot is the model's single turn for the whole instruction.
 //
+// A plan copies: its steps are the instruction's own words, renumbered. Both the plan and the one-shot turn
+// (which writes its plan before its image) may write only the instruction's tokens and the numbering
+// (copyTokens; `copy: false` lets the model write any token), so a word is never swapped for another while
+// copying ("the large blue square" -> "the small blue square") and the two are compared on equal terms.
+//
 // Imagine then answer: for a question about a scene after a hypothetical change, the model first draws the
 // changed scene (an edit turn), then answers the question about the image it drew; answering directly
 // asks the same question in one text-only turn.
 import type { RgbImage } from '../data/index.js';
+import type { BpeTokenizer } from '../tokenizers/text/bpe.js';
 import { sampleTurn } from './sample.js';
 import { contextPrompts, type Engine, Session, type Turn, type TurnOptions } from './session.js';
 
@@ -22,11 +28,34 @@ export function parsePlan(text: string): string[] {
   return steps;
 }
 
+/** Plans have at most this many steps (the numbers copyTokens allows). */
+export const MAX_PLAN_STEPS = 9;
+
+/**
+ * The text tokens a plan of `instruction` is written in: the instruction's own, as they are split at the
+ * start of a line and after a space (a step's first word is either), and the step numbers "1." to "9." on
+ * their lines.
+ */
+export function copyTokens(tok: BpeTokenizer, instruction: string): Set<number> {
+  const numbers = Array.from({ length: MAX_PLAN_STEPS }, (_, i) => `${i + 1}.\n`).join('');
+  return new Set([...tok.encode(instruction), ...tok.encode(` ${instruction}`), ...tok.encode(numbers)]);
+}
+
 /** The model's step plan for a compound instruction about an image (empty when it writes none). */
-export function planSteps(engine: Engine, image: RgbImage, instruction: string): { text: string; steps: string[] } {
+export function planSteps(
+  engine: Engine,
+  image: RgbImage,
+  instruction: string,
+  o: { copy?: boolean } = {},
+): { text: string; steps: string[] } {
   if (instruction.trim() === '') throw new Error('the instruction is empty: say what to change');
   const { cond } = contextPrompts(engine, [], { image, text: instruction }, 'text', false);
-  const gen = sampleTurn(engine.model, engine.tok, cond, null, { temperature: 0, onImage: 'stop', maxTextTokens: 96 });
+  const gen = sampleTurn(engine.model, engine.tok, cond, null, {
+    temperature: 0,
+    onImage: 'stop',
+    maxTextTokens: 96,
+    textTokens: o.copy === false ? undefined : copyTokens(engine.tok.text, instruction),
+  });
   const text = gen.segments
     .filter((s) => s.kind === 'text')
     .map((s) => (s as { text: string }).text)
@@ -68,14 +97,16 @@ export function executePlan(
   return { plan: [...steps], turns, final };
 }
 
-/** The compound instruction in one model turn; returns the last image it drew (null: none) and its text. */
+/** The compound instruction in one model turn (its plan copied, as in planSteps, unless `copy` is false);
+ *  returns the last image it drew (null: none) and its text. */
 export function oneShot(
   engine: Engine,
   image: RgbImage,
   instruction: string,
-  o: TurnOptions = {},
+  o: TurnOptions & { copy?: boolean } = {},
 ): { image: RgbImage | null; text: string } {
-  const t = new Session().addTurn(engine, { image, text: instruction }, { ...o, mode: 'auto' });
+  const textTokens = o.copy === false ? undefined : copyTokens(engine.tok.text, instruction);
+  const t = new Session().addTurn(engine, { image, text: instruction }, { ...o, mode: 'auto', textTokens });
   const imgs = t.output.filter((x) => x.kind === 'image');
   const last = imgs[imgs.length - 1];
   return {

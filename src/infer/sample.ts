@@ -49,6 +49,9 @@ export interface SampleOptions {
   /** sampleTurn, when the model opens an image: draw it (default), end the turn there ('stop': a plan
    *  before its image), or never let it ('forbid': the answer must be text). */
   onImage?: 'draw' | 'stop' | 'forbid';
+  /** sampleTurn: the text tokens the turn may write (undefined: any); <|end|> and opening an image stay
+   *  allowed. A plan copies the steps out of its instruction (copyTokens in plan.ts). */
+  textTokens?: ReadonlySet<number>;
   /** sampleTurn: end the turn after this many images (an edit turn: 1). */
   maxImages?: number;
   rng?: Rng;
@@ -346,8 +349,14 @@ export function sampleTurn(
   const out: number[] = [];
   const outPos: number[] = [];
   const forbid = o.onImage === 'forbid';
+  const only = o.textTokens;
   const textAllowed = (i: number) =>
-    i < sp.imageBase && i !== sp.imageEnd && i !== sp.user && i !== sp.model && !(forbid && i === sp.image);
+    i < sp.imageBase &&
+    i !== sp.imageEnd &&
+    i !== sp.user &&
+    i !== sp.model &&
+    !(forbid && i === sp.image) &&
+    (!only || i === sp.end || i === sp.image || only.has(i));
   // Inside an image span the token after a code is a code or the forced <|/image|>: only code logits then,
   // through the codes' embeddings, formed on the first image of this call.
   let codeStep: { codeEmbed: Tensor } | null = null;

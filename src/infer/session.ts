@@ -85,6 +85,8 @@ export interface TurnOptions {
   /** Models with KEEP: lowers its logit (SampleOptions.keepBias; default DEFAULT_KEEP_BIAS). */
   keepBias?: number;
   onProgress?: SampleOptions['onProgress'];
+  /** The text tokens the reply may write (SampleOptions.textTokens; undefined: any). */
+  textTokens?: ReadonlySet<number>;
 }
 
 export class UnknownSessionError extends Error {}
@@ -175,6 +177,7 @@ export class Session {
         onImage: mode === 'text' ? 'forbid' : 'draw',
         maxImages: mode === 'image' ? 1 : undefined,
         onProgress: o.onProgress,
+        textTokens: o.textTokens,
       },
       bare,
     );

@@ -3,7 +3,7 @@
 // and session routes are thin translations onto these calls, so every endpoint records its request the
 // same way (images once by hash, the model and seed kept) and feedback can point at any of them.
 import { randomUUID } from 'node:crypto';
-import { encodePng, type RgbImage } from '../data/index.js';
+import { decodePng, encodePng, flatten, type RgbImage, turnTextForModel } from '../data/index.js';
 import { type Progress, Session, type SessionJson } from '../infer/index.js';
 import type { JobOptions, ModelHost } from './host.js';
 import type { ServeLimits } from './http.js';
@@ -47,6 +47,16 @@ export interface TurnRequest {
   guidance?: number;
   imageGuidance?: number;
   temperature?: number;
+  /** Send the text as written (default: an instruction or prompt in the trained phrasing; turnText). */
+  raw?: boolean;
+}
+
+/** What a turn's text was and what the model was sent (the images endpoints' `prompt` field). */
+export interface SentText {
+  asked: string;
+  sent: string;
+  canonicalized: boolean;
+  notices: string[];
 }
 
 export interface TurnDone {
@@ -54,6 +64,8 @@ export interface TurnDone {
   session: StoredSession;
   turn: StoredTurn;
   cache: { reused: number; fed: number };
+  /** The turn's text as asked and as sent (null: the turn had no text). */
+  prompt: SentText | null;
 }
 
 export class Service {
@@ -218,6 +230,8 @@ export class Service {
     const s = await this.session(id);
     const m = this.model(s.model, 'session.model');
     const t0 = performance.now();
+    const prompt = input.text === undefined ? null : await this.turnText(s, input);
+    if (prompt) input = { ...input, text: prompt.sent };
     const result = await this.submitTurn(m.id, await this.sessionJson(s), input, true, onProgress);
     if (result.kind !== 'turn') throw new Error('the worker answered a turn with images');
     const inputImage = input.image ? await this.store.putImage(pngOf(input.image.image)) : undefined;
@@ -241,15 +255,55 @@ export class Service {
       endpoint: 'sessions.turns',
       model: m.id,
       seed: s.seed,
-      prompt: input.text,
+      prompt: prompt?.asked,
       inputImage,
-      params: { session: s.id, turn: turn.id, mode: input.mode ?? 'auto' },
+      params: { session: s.id, turn: turn.id, mode: input.mode ?? 'auto', ...(prompt ? { prompt } : {}) },
       outputs: output.flatMap((o) => (o.kind === 'image' ? [o.image] : [])),
       text: output.flatMap((o) => (o.kind === 'text' ? [o.text] : [])).join('\n') || undefined,
       ms: performance.now() - t0,
     });
     const after = await this.session(s.id);
-    return { requestId, session: after, turn: after.turns.find((t) => t.id === turn.id)!, cache: result.cache };
+    return {
+      requestId,
+      session: after,
+      turn: after.turns.find((t) => t.id === turn.id)!,
+      cache: result.cache,
+      prompt,
+    };
+  }
+
+  /**
+   * What the model is sent for a turn's text (turnTextForModel, against the turn's image or the last one
+   * on the session's path); a text-only turn (a question) and `raw` go as written. The stored turn holds
+   * what was sent, so later turns see it as context.
+   */
+  private async turnText(s: StoredSession, input: TurnRequest): Promise<SentText> {
+    const asked = input.text!;
+    const asWritten = { asked, sent: asked, canonicalized: false, notices: [] };
+    if (input.raw || input.mode === 'text') return asWritten;
+    const read = turnTextForModel(asked, input.image?.image ?? (await this.lastImage(s)));
+    return { asked, sent: read.text, canonicalized: read.canonicalized, notices: read.notices };
+  }
+
+  /** The newest image on the path from the session's start to its head (the model's or the user's). */
+  private async lastImage(s: StoredSession): Promise<RgbImage | null> {
+    const byId = new Map(s.turns.map((t) => [t.id, t]));
+    for (
+      let t = s.head === null ? undefined : byId.get(s.head);
+      t;
+      t = t.parent === null ? undefined : byId.get(t.parent)
+    ) {
+      const hashes = [
+        ...(t.input.image ? [t.input.image] : []),
+        ...t.output.flatMap((o) => (o.kind === 'image' ? [o.image] : [])),
+      ];
+      const newest = hashes[hashes.length - 1];
+      if (newest === undefined) continue;
+      const png = await this.store.getImage(newest);
+      if (!png) throw new Error(`the store lost image ${newest} of session ${s.id}`);
+      return flatten(decodePng(png, 'stored image'));
+    }
+    return null;
   }
 
   async undo(id: string): Promise<StoredSession> {

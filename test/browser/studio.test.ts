@@ -110,6 +110,11 @@ browserTest(
       assert.equal((await stripTurns(page)).length, 1);
       await page.fill('#instruction', 'make it blue');
       await act(page, '#edit');
+      // what the server's instruction reader made of it ("it" is the picture's shape, if it has one)
+      assert.match(
+        (await page.textContent('#turn-note')) ?? '',
+        /^sent (in the trained phrasing: "make the .* blue"|as written)/,
+      );
       await page.fill('#instruction', 'move it to the bottom right');
       await act(page, '#edit');
       const edited = await session(page);

@@ -12,9 +12,11 @@ import {
   parseInstruction,
   parsePrompt,
   promptForModel,
+  renderScene,
   type Scene,
   sampleEdit,
   sampleScene,
+  turnTextForModel,
 } from '../../src/data/index.js';
 import { Rng } from '../../src/tensor/index.js';
 import { OUT_OF_WORLD, PARAPHRASES } from '../fixtures/prompt-paraphrases.js';
@@ -187,4 +189,27 @@ test('"it" names the one shape of the scene, and is refused with a hint where it
   const bare = parseInstruction('make it blue');
   assert.equal(bare.complete, false);
   assert.ok(bare.notices.some((n) => n.includes('"it" needs the image')));
+});
+
+test('a turn is read against the image it edits, as a scene prompt without one, and as written when not understood', () => {
+  const one: Scene = {
+    background: 'white',
+    objects: [{ shape: 'circle', color: 'red', size: 'large', cell: 0 }],
+    sign: null,
+    character: null,
+  };
+  const image = renderScene(one);
+  assert.deepEqual(turnTextForModel('make it blue', image), {
+    text: 'make the large red circle blue',
+    canonicalized: true,
+    notices: [],
+  });
+  const prompt = 'a red circle in the top left corner';
+  assert.deepEqual(turnTextForModel(prompt, null), promptForModel(prompt));
+  assert.ok(turnTextForModel(prompt, null).canonicalized);
+  for (const question of ['what color is the circle?', 'how many objects are there?']) {
+    const t = turnTextForModel(question, image);
+    assert.equal(t.text, question);
+    assert.equal(t.canonicalized, false);
+  }
 });

@@ -3,7 +3,7 @@
 // the context always fits the block and keeps the picture being edited; sampling streams progress.
 // Decomposition: plans parse, and executing a plan makes one edit turn per step.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -11,6 +11,7 @@ import { makeWorldItem } from '../../src/data/index.js';
 import type { Progress } from '../../src/infer/index.js';
 import {
   contextPrompts,
+  copyTokens,
   type Engine,
   executePlan,
   parsePlan,
@@ -18,7 +19,8 @@ import {
   SessionStore,
   UnknownSessionError,
 } from '../../src/infer/index.js';
-import { MultimodalModel, modelConfig, specialIds } from '../../src/model/index.js';
+import { defaultModelDir, MultimodalModel, modelConfig, specialIds } from '../../src/model/index.js';
+import { tokenizerFromJsonText } from '../../src/tokenizers/text/format.js';
 import { testTokenizers } from '../helpers/model.js';
 
 const tok = testTokenizers();
@@ -152,6 +154,64 @@ test('plans parse from numbered lines, and executing one makes an edit turn per 
   assert.equal(run.turns[1].parent, run.turns[0].id);
   assert.ok(run.turns.every((t) => t.output.some((o) => o.kind === 'image')));
 });
+
+test("copyTokens: every plan of a compound instruction is written in its instruction's tokens; other words are not", () => {
+  const shipped = tokenizerFromJsonText(readFileSync(join(defaultModelDir(), 'tokenizer.json'), 'utf8'));
+  for (const t of [tok.text, shipped])
+    for (const split of ['train', 'heldout'] as const)
+      for (let i = 0; i < 300; i++) {
+        const item = makeWorldItem('plan', split, 11, i);
+        const [ask, plan] = item.segments;
+        const allowed = copyTokens(t, ask.text!);
+        const outside = t.encode(plan.text!).filter((id) => !allowed.has(id));
+        assert.deepEqual(outside, [], `${item.id}: "${plan.text}" has tokens outside "${ask.text}"`);
+      }
+  const allowed = copyTokens(shipped, 'make the large blue square yellow, then move it to the center.');
+  for (const word of [' small', ' red', ' circle'])
+    for (const id of shipped.encode(word)) assert.ok(!allowed.has(id), `"${word}" is not in the instruction`);
+});
+
+test('textTokens: a turn writes only the allowed text tokens (and may still end or open an image)', () => {
+  const allowed = copyTokens(tok.text, 'make the circle red, then move it to the center.');
+  const sp = specialIds(tok);
+  let written = 0;
+  for (let seed = 1; seed <= 3; seed++) {
+    const t = new Session(`copy-${seed}`, seed).addTurn(
+      engine,
+      { image: picture, text: 'make the circle red, then move it to the center.' },
+      { mode: 'text', temperature: 1, textTokens: allowed },
+    );
+    const text = t.output.map((o) => (o.kind === 'text' ? o.text : '')).join('');
+    written += text.length;
+    // The reply is text, so its ids are gone; what it wrote must split into the allowed tokens' pieces.
+    const pieces = [...allowed].map((id) => tok.text.decode([id]));
+    assert.ok(coveredBy(text, pieces), `"${text}" is made of the instruction's tokens`);
+  }
+  assert.ok(written > 20, 'the untrained model wrote something to check');
+  // The check can fail: the same turn without the set writes tokens of other words.
+  const free = new Session('copy-1', 1).addTurn(
+    engine,
+    { image: picture, text: 'make the circle red, then move it to the center.' },
+    { mode: 'text', temperature: 1 },
+  );
+  const freeText = free.output.map((o) => (o.kind === 'text' ? o.text : '')).join('');
+  assert.ok(
+    !coveredBy(
+      freeText,
+      [...allowed].map((id) => tok.text.decode([id])),
+    ),
+    freeText,
+  );
+  assert.ok(!allowed.has(sp.image) && !allowed.has(sp.end), 'the specials are allowed by the sampler, not the set');
+});
+
+/** Whether `text` is a concatenation of `pieces` (dynamic programming over its prefixes). */
+function coveredBy(text: string, pieces: string[]): boolean {
+  const ok = [true, ...Array(text.length).fill(false)];
+  for (let i = 0; i < text.length; i++)
+    if (ok[i]) for (const p of pieces) if (p && text.startsWith(p, i)) ok[i + p.length] = true;
+  return ok[text.length];
+}
 
 test('later turns reuse the KV cache (only new tokens are fed) and draw what a fresh prefill draws', () => {
   const s = new Session('test-5', 2);

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { decodePng, encodePng, flatten, type RgbImage } from '../../src/data/index.js';
+import { decodePng, encodePng, flatten, parseImage, type RgbImage } from '../../src/data/index.js';
 import { editImage, generateImages, Session } from '../../src/infer/index.js';
 import { defaultModelDir, loadModel } from '../../src/model/index.js';
 import { type Server, startServer } from '../../src/serve/server.js';
@@ -273,18 +273,19 @@ describe('sessions', () => {
   ];
 
   test('turns, undo, branch, history and export; continues exactly after eviction and a restart', async () => {
-    // the library's session, turn by turn, never evicted: what the server must give
-    const ref = new Session('ref', 7);
-    const want = turns.map((text) => ref.addTurn(lib, { text }).output);
     const c = await call('/v1/sessions', json({ seed: 7 }));
     assert.equal(c.status, 201);
     const id = c.body.id;
     const other = (await call('/v1/sessions', json({ seed: 1 }))).body.id;
     const outputs: Body[] = [];
+    const sent: string[] = [];
     for (const [k, text] of turns.entries()) {
       const t = await call(`/v1/sessions/${id}/turns`, json({ text }));
       assert.equal(t.status, 201, JSON.stringify(t.body));
       outputs.push(t.body.turn.output);
+      assert.equal(t.body.prompt.asked, text);
+      assert.equal(t.body.turn.input.text, t.body.prompt.sent, 'the turn holds what the model was sent');
+      sent.push(t.body.prompt.sent);
       // another session's turn evicts this one (one live session at most)
       await call(
         `/v1/sessions/${other}/turns`,
@@ -300,6 +301,9 @@ describe('sessions', () => {
         });
       }
     }
+    // the library's session, turn by turn, never evicted, sent the same texts: what the server must give
+    const ref = new Session('ref', 7);
+    const want = sent.map((text) => ref.addTurn(lib, { text }).output);
     for (const [k, out] of outputs.entries()) {
       assert.equal(out.length, want[k].length, `turn ${k + 1}: as many outputs as the library's`);
       for (const [i, o] of out.entries()) {
@@ -329,6 +333,39 @@ describe('sessions', () => {
     assert.deepEqual(im.body.path, [1, 4]);
     const again = await call('/v1/sessions/import', json({ ...ex.body, id: 'copy-1' }));
     assert.equal(again.status, 409);
+  });
+
+  test("a turn's instruction is read against the image it edits, its own or the session's last", async () => {
+    const id = (await call('/v1/sessions', json({ seed: 2 }))).body.id;
+    const image = encodePng(sceneImage()).toString('base64');
+    const scene = parseImage(sceneImage());
+    assert.equal(scene.objects.length, 1, 'the scene image has one shape');
+    const o = scene.objects[0];
+    const it = `make the ${o.size} ${o.color} ${o.shape} ${o.color === 'blue' ? 'green' : 'blue'}`;
+    // a question (a text turn) goes as written, and its image becomes the session's last
+    const q = await call(`/v1/sessions/${id}/turns`, json({ text: 'what shape is it?', image, mode: 'text' }));
+    assert.equal(q.status, 201, JSON.stringify(q.body));
+    assert.deepEqual(q.body.prompt, {
+      asked: 'what shape is it?',
+      sent: 'what shape is it?',
+      canonicalized: false,
+      notices: [],
+    });
+    // "it" is the scene's one shape: the turn (no image of its own) edits the question's image
+    const e = await call(
+      `/v1/sessions/${id}/turns`,
+      json({ text: `make it ${o.color === 'blue' ? 'green' : 'blue'}`, mode: 'image' }),
+    );
+    assert.equal(e.status, 201, JSON.stringify(e.body));
+    assert.equal(e.body.prompt.sent, it);
+    assert.equal(e.body.prompt.canonicalized, true);
+    assert.equal(e.body.turn.input.text, it);
+    const rec = await server.store.getRequest(e.body.request_id);
+    assert.equal(rec?.prompt, `make it ${o.color === 'blue' ? 'green' : 'blue'}`, 'the request keeps what was asked');
+    // raw_prompt: as written
+    const raw = await call(`/v1/sessions/${id}/turns`, json({ text: 'make it red', mode: 'image', raw_prompt: true }));
+    assert.equal(raw.body.prompt.sent, 'make it red');
+    assert.equal(raw.body.turn.input.text, 'make it red');
   });
 
   test('streamed turn: progress events, then the turn', async () => {

@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { type RgbImage, writePng } from '../../data/index.js';
+import { type RgbImage, turnTextForModel, writePng } from '../../data/index.js';
 import {
   DEFAULT_GUIDANCE,
   type Engine,
@@ -60,6 +60,7 @@ export function registerChat(program: Command): void {
       nonNegativeOption('image-guidance'),
       1,
     )
+    .option('--raw-prompt', "send turns as written, not rewritten into the model's trained phrasing")
     .action(
       async (o: {
         model?: string;
@@ -69,6 +70,7 @@ export function registerChat(program: Command): void {
         guidance: number;
         imageGuidance: number;
         force?: boolean;
+        rawPrompt?: boolean;
       }) => {
         const engine: Engine = loadModel(o.model ?? defaultModelDir());
         // one chat per folder, and a new chat never replaces a saved session unasked
@@ -79,7 +81,8 @@ export function registerChat(program: Command): void {
           );
         lockFolder(o.out, 'chat');
         const session = o.session ? readSessionFile(o.session, sessionShape(engine)) : new Session();
-        const chat = new Chat(engine, session, o.out, { guidance: o.guidance, imageGuidance: o.imageGuidance });
+        const opts = { guidance: o.guidance, imageGuidance: o.imageGuidance };
+        const chat = new Chat(engine, session, o.out, opts, o.rawPrompt);
         if (o.image) chat.attach(o.image);
         say(`session ${session.id}${o.session ? ` (restored, at turn ${session.head ?? 0})` : ''}; /help for commands`);
         const rl = createInterface({ input: process.stdin, terminal: false });
@@ -105,6 +108,7 @@ class Chat {
     private readonly session: Session,
     private readonly out: string,
     private readonly opts: TurnOptions,
+    private readonly raw = false,
   ) {}
 
   attach(file: string): void {
@@ -173,6 +177,13 @@ class Chat {
   }
 
   private turn(input: TurnInput, mode: TurnOptions['mode']): Turn {
+    // a turn that may draw is read against the image it edits (turnTextForModel); a question goes as written
+    if (input.text && mode !== 'text' && !this.raw) {
+      const read = turnTextForModel(input.text, this.attached ?? this.session.lastImage());
+      for (const n of read.notices) say(`note: ${n}`);
+      if (read.canonicalized) say(`sent in the trained phrasing: "${read.text}" (--raw-prompt to keep yours)`);
+      input = { ...input, text: read.text };
+    }
     const withImage: TurnInput = this.attached ? { ...input, image: this.attached } : input;
     const t0 = performance.now();
     const t = this.session.addTurn(this.engine, withImage, {

@@ -9,6 +9,9 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { evaluationItems, type TaskKind, TRAINING_AID_TASKS } from '../../data/index.js';
 import {
   DEFAULT_EVAL_N,
+  DIALOGUE_KEYS,
+  DIALOGUE_PARTS,
+  type DialoguePart,
   type EvalResult,
   evaluateDialogue,
   evaluateHeldout,
@@ -169,23 +172,65 @@ export function registerEvalDialogue(program: Command): void {
       splitOption,
       'heldout',
     )
+    .option('--parts <parts>', `only these parts, comma-separated (default: ${DIALOGUE_PARTS.join(',')})`, partsOption)
+    .option('--free-plans', "let plans write any token (default: only the instruction's and the numbering)")
     .option('--json', 'print one JSON object of all metrics as the last line')
-    .action((o: { checkpoint: string; n: number; turns: number; split: 'heldout' | 'train'; json?: boolean }) => {
-      const engine = loadModel(o.checkpoint);
-      const t0 = performance.now();
-      const m = evaluateDialogue(engine, {
-        n: o.n,
-        chainLength: o.turns,
-        split: o.split,
-        onItem: (what, i) => process.stderr.isTTY && process.stderr.write(`\r${what} ${i + 1}/${o.n}\x1b[K`),
-      });
-      if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-      console.log(formatTable(['metric', 'value'], Object.entries(m)));
-      console.error(
-        `${o.n} chains of ${o.turns} turns, ${o.n} compound and ${o.n} imagine items in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-      );
-      if (o.json) console.log(JSON.stringify(m));
-    });
+    .action(
+      (o: {
+        checkpoint: string;
+        n: number;
+        turns: number;
+        split: 'heldout' | 'train';
+        parts?: DialoguePart[];
+        freePlans?: boolean;
+        json?: boolean;
+      }) => {
+        const engine = loadModel(o.checkpoint);
+        const t0 = performance.now();
+        const r = evaluateDialogue(engine, {
+          n: o.n,
+          chainLength: o.turns,
+          split: o.split,
+          parts: o.parts,
+          copyPlans: !o.freePlans,
+          onItem: (what, i) => process.stderr.isTTY && process.stderr.write(`\r${what} ${i + 1}/${o.n}\x1b[K`),
+        });
+        if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+        const rows = DIALOGUE_KEYS.filter((k) => r.counts[k] > 0).map((k) => [
+          k,
+          r.metrics[k],
+          intervalText(r.intervals[k], k === 'chain_preservation'),
+          r.counts[k],
+        ]);
+        const d = r.stepByStepMinusOneShot;
+        if (d) rows.push(['step_by_step_minus_one_shot', d.diff, `${intervalText([d.lo, d.hi], false)} (paired)`, d.n]);
+        console.log(formatTable(['metric', 'value', '95% interval', 'n'], rows, { counts: ['n'] }));
+        if (d)
+          console.log(
+            `step by step right where one shot is wrong on ${d.onlyA} items, the reverse on ${d.onlyB}: ` +
+              (d.lo > 0 ? 'step by step is ahead by its interval' : 'not ahead by its interval'),
+          );
+        const parts = o.parts ?? DIALOGUE_PARTS;
+        console.error(
+          `${o.n} items of each part (${parts.join(', ')}; chains of ${o.turns} turns${o.freePlans ? '; free plans' : ''}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+        );
+        if (o.json) console.log(JSON.stringify(r));
+      },
+    );
+}
+
+const f3 = (v: number) => v.toFixed(3);
+/** "[lo, hi]" (with "(mean)" for a mean's normal interval), or n/a. */
+function intervalText(ci: [number, number] | null, isMean: boolean): string {
+  return ci ? `[${f3(ci[0])}, ${f3(ci[1])}]${isMean ? ' (mean)' : ''}` : 'n/a';
+}
+
+function partsOption(v: string): DialoguePart[] {
+  const parts = v.split(',').map((p) => p.trim());
+  for (const p of parts)
+    if (!(DIALOGUE_PARTS as readonly string[]).includes(p))
+      throw new InvalidArgumentError(`unknown part "${p}": ${DIALOGUE_PARTS.join(', ')}`);
+  return parts as DialoguePart[];
 }
 
 /** Mean and standard error of the mean. */

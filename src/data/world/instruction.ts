@@ -8,13 +8,14 @@ import {
   FILLERS,
   leftovers,
   type Notes,
+  promptForModel,
   refuse,
   type Token,
   takePositions,
   tokenize,
   unknownNotice,
 } from './prompt.js';
-import { objectPhrase, type Scene, type SceneObject } from './scene.js';
+import { objectPhrase, type RgbImage, type Scene, type SceneObject } from './scene.js';
 import {
   ACCESSORIES,
   type Accessory,
@@ -29,6 +30,7 @@ import {
   WORD_MAX,
   WORD_MIN,
 } from './spec.js';
+import { parseImage } from './verify.js';
 
 export interface InstructionParse {
   /** The edit, when a scene was given and the instruction fits it; else null. */
@@ -278,6 +280,20 @@ export function instructionForModel(
   const p = parseInstruction(text, scene);
   if (!p.complete || p.canonical === null) return { text, canonicalized: false, notices: p.notices };
   return { text: p.canonical, canonicalized: p.canonical !== text.trim(), notices: p.notices };
+}
+
+/**
+ * What the model should be sent for a turn's text: with an image to edit (the turn's own, or the last one
+ * of its dialogue), the instruction read against the scene parsed from it ("make it blue" -> "make the
+ * small red circle blue"); without one, a scene prompt (promptForModel). Text neither reader understands
+ * completely (a question, an unknown word) goes as written, with the notices. Used by session turns in
+ * the server and `tessera chat`.
+ */
+export function turnTextForModel(
+  text: string,
+  image: RgbImage | null,
+): { text: string; canonicalized: boolean; notices: string[] } {
+  return image ? instructionForModel(text, parseImage(image)) : promptForModel(text);
 }
 
 /** Parses an edit instruction; with the scene being edited it also resolves the Edit. */

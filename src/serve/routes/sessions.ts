@@ -21,6 +21,7 @@ const turnSchema = (maxText: number) =>
     guidance: z.number().min(0).max(20).optional(),
     image_guidance: z.number().min(0).max(20).optional(),
     temperature: z.number().min(0).max(2).optional(),
+    raw_prompt: z.boolean().default(false),
   });
 
 const branchSchema = z.strictObject({ from: z.number().int().min(1).nullable() });
@@ -82,7 +83,10 @@ async function turnInput(c: Context, service: Service, size: number): Promise<Tu
   let imageBytes: Uint8Array | undefined;
   if ((c.req.header('content-type') ?? '').includes('multipart/form-data')) {
     const form = await formBody(c);
-    b = parseWith(schema, formValues(form.fields, { numbers: ['guidance', 'image_guidance', 'temperature'] }));
+    b = parseWith(
+      schema,
+      formValues(form.fields, { numbers: ['guidance', 'image_guidance', 'temperature'], booleans: ['raw_prompt'] }),
+    );
     imageBytes = form.files.image;
   } else {
     b = await jsonBody(c, schema);
@@ -97,6 +101,7 @@ async function turnInput(c: Context, service: Service, size: number): Promise<Tu
     guidance: b.guidance,
     imageGuidance: b.image_guidance,
     temperature: b.temperature,
+    raw: b.raw_prompt,
   };
 }
 
@@ -130,6 +135,7 @@ export function sessionRoutes(app: Hono, service: Service): void {
           turn: turnView(done.turn, urlOf(c)),
           session: sessionView(c, done.session),
           cache: done.cache,
+          prompt: done.prompt,
         },
         201,
       );
@@ -147,6 +153,7 @@ export function sessionRoutes(app: Hono, service: Service): void {
             request_id: done.requestId,
             turn: turnView(done.turn, urlOf(c)),
             session: sessionView(c, done.session),
+            prompt: done.prompt,
           }),
         });
       } catch (e) {
