@@ -74,6 +74,8 @@ export interface DialogueOptions {
   parts?: readonly DialoguePart[];
   /** Plans (and the one-shot turn's plan) copy the instruction's tokens (default true; plan.ts). */
   copyPlans?: boolean;
+  /** What a chain's turn sees (TurnOptions.history; default 'dialogue'). */
+  chainHistory?: 'dialogue' | 'last-image';
   onItem?: (what: string, i: number) => void;
 }
 
@@ -105,6 +107,7 @@ export function evaluateDialogue(engine: Engine, o: DialogueOptions): DialogueRe
     steps.forEach((st, k) => {
       const t = session.addTurn(engine, k === 0 ? { image: prev, text: st.instruction } : { text: st.instruction }, {
         mode: 'image',
+        history: o.chainHistory,
       });
       const out = t.output.find((x) => x.kind === 'image');
       const img = out?.kind === 'image' ? out.image : null;

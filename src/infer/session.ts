@@ -87,6 +87,9 @@ export interface TurnOptions {
   onProgress?: SampleOptions['onProgress'];
   /** The text tokens the reply may write (SampleOptions.textTokens; undefined: any). */
   textTokens?: ReadonlySet<number>;
+  /** What the model sees of the session: every turn that fits ('dialogue', the default), or only the
+   *  last image and the new input ('last-image': an edit of the picture as it is now). */
+  history?: 'dialogue' | 'last-image';
 }
 
 export class UnknownSessionError extends Error {}
@@ -159,7 +162,15 @@ export class Session {
     const guidance = o.guidance ?? DEFAULT_GUIDANCE;
     const imageGuidance = o.imageGuidance ?? 1;
     const guided = guidance !== 1 || imageGuidance !== 1;
-    const { cond, uncond, bare } = contextPrompts(engine, this.path(), input, mode, guided, imageGuidance !== 1);
+    const { cond, uncond, bare } = contextPrompts(
+      engine,
+      this.path(),
+      input,
+      mode,
+      guided,
+      imageGuidance !== 1,
+      o.history === 'last-image',
+    );
     if (this.prefix?.model !== engine.model)
       this.prefix = { model: engine.model, ids: [], caches: engine.model.newCache(1), reused: 0, fed: 0 };
     const gen = sampleTurn(
@@ -405,10 +416,12 @@ export function contextPrompts(
   guided = true,
   /** Build the bare prompt too (every image and user text dropped; only image guidance uses it). */
   withBare = false,
+  /** Only the path's latest image, not its turns (TurnOptions.history 'last-image'). */
+  lastImageOnly = false,
 ): { cond: Prompt; uncond: Prompt | null; bare: Prompt | null } {
   const { tok, model } = engine;
   const reserve = mode === 'text' ? 48 : tok.image.grid ** 2 + 4;
-  for (let from = 0; from <= path.length; from++) {
+  for (let from = lastImageOnly ? path.length : 0; from <= path.length; from++) {
     const kept = path.slice(from);
     const segs: Segment[] = [];
     const carried = latestImage(path.slice(0, from));

@@ -213,6 +213,33 @@ function coveredBy(text: string, pieces: string[]): boolean {
   return ok[text.length];
 }
 
+test("history 'last-image': the turn sees the session's latest image and its own input, not the turns before", () => {
+  const s = new Session('hist', 1);
+  s.addTurn(engine, { image: picture, text: 'make the circle blue' }, { mode: 'image' });
+  const path = s.path();
+  const input = { text: 'move the circle to the center' };
+  const sp = specialIds(tok);
+  const opens = (ids: Int32Array) => [...ids].filter((id) => id === sp.image).length;
+  const full = contextPrompts(engine, path, input, 'image', false).cond.ids;
+  const last = contextPrompts(engine, path, input, 'image', false, false, true).cond.ids;
+  // the dialogue: the picture, the first instruction, its drawing, the new instruction, the opened image
+  assert.equal(opens(full), 3);
+  assert.equal(opens(last), 2, 'the drawing and the opened image');
+  const text = (ids: Int32Array) => tok.text.decode([...ids].filter((id) => id < sp.imageBase && id !== sp.image));
+  assert.ok(text(full).includes('make the circle blue'));
+  assert.ok(!text(last).includes('make the circle blue'), text(last));
+  assert.ok(text(last).includes('move the circle to the center'));
+  // the image it carries is the first turn's drawing, as its codes
+  const drawn = (path[0].output.find((o) => o.kind === 'image') as { codes: Int32Array }).codes;
+  const at = last.indexOf(sp.image) + 1;
+  assert.deepEqual(
+    [...last.subarray(at, at + drawn.length)],
+    [...drawn].map((c) => c + sp.imageBase),
+  );
+  const t = s.addTurn(engine, input, { mode: 'image', history: 'last-image' });
+  assert.ok(t.output.some((o) => o.kind === 'image'));
+});
+
 test('later turns reuse the KV cache (only new tokens are fed) and draw what a fresh prefill draws', () => {
   const s = new Session('test-5', 2);
   s.addTurn(engine, { image: picture, text: 'make the circle blue' }, { mode: 'image' });

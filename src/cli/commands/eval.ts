@@ -174,6 +174,7 @@ export function registerEvalDialogue(program: Command): void {
     )
     .option('--parts <parts>', `only these parts, comma-separated (default: ${DIALOGUE_PARTS.join(',')})`, partsOption)
     .option('--free-plans', "let plans write any token (default: only the instruction's and the numbering)")
+    .option('--last-image', 'chain turns see only the last image, not the dialogue before it')
     .option('--json', 'print one JSON object of all metrics as the last line')
     .action(
       (o: {
@@ -183,6 +184,7 @@ export function registerEvalDialogue(program: Command): void {
         split: 'heldout' | 'train';
         parts?: DialoguePart[];
         freePlans?: boolean;
+        lastImage?: boolean;
         json?: boolean;
       }) => {
         const engine = loadModel(o.checkpoint);
@@ -193,6 +195,7 @@ export function registerEvalDialogue(program: Command): void {
           split: o.split,
           parts: o.parts,
           copyPlans: !o.freePlans,
+          chainHistory: o.lastImage ? 'last-image' : 'dialogue',
           onItem: (what, i) => process.stderr.isTTY && process.stderr.write(`\r${what} ${i + 1}/${o.n}\x1b[K`),
         });
         if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
@@ -212,7 +215,7 @@ export function registerEvalDialogue(program: Command): void {
           );
         const parts = o.parts ?? DIALOGUE_PARTS;
         console.error(
-          `${o.n} items of each part (${parts.join(', ')}; chains of ${o.turns} turns${o.freePlans ? '; free plans' : ''}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+          `${o.n} items of each part (${parts.join(', ')}; chains of ${o.turns} turns${o.lastImage ? ' seeing the last image' : ''}${o.freePlans ? '; free plans' : ''}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
         );
         if (o.json) console.log(JSON.stringify(r));
       },
