@@ -159,13 +159,15 @@ test('edit instructions in other words give the trained phrasing', () => {
   assert.ok(cat.unknown.includes('cat'));
 });
 
+/** A scene of one large red circle at the top left. */
+const one: Scene = {
+  background: 'white',
+  objects: [{ shape: 'circle', color: 'red', size: 'large', cell: 0 }],
+  sign: null,
+  character: null,
+};
+
 test('"it" names the one shape of the scene, and is refused with a hint where it cannot', () => {
-  const one: Scene = {
-    background: 'white',
-    objects: [{ shape: 'circle', color: 'red', size: 'large', cell: 0 }],
-    sign: null,
-    character: null,
-  };
   const cases: [string, string][] = [
     ['make it blue', 'make the large red circle blue'],
     ['move it to the bottom right', 'move the large red circle to the bottom right'],
@@ -192,12 +194,6 @@ test('"it" names the one shape of the scene, and is refused with a hint where it
 });
 
 test('a turn is read against the image it edits, as a scene prompt without one, and as written when not understood', () => {
-  const one: Scene = {
-    background: 'white',
-    objects: [{ shape: 'circle', color: 'red', size: 'large', cell: 0 }],
-    sign: null,
-    character: null,
-  };
   const image = renderScene(one);
   assert.deepEqual(turnTextForModel('make it blue', image), {
     text: 'make the large red circle blue',
