@@ -97,15 +97,20 @@ console.log(`KV cache speed-up: ${(uncached / cached).toFixed(2)}x`);
 const chain = makeWorldItem('chain', 'train', 1, 0);
 const instructions = chain.segments.filter((x) => x.role === 'user' && x.kind === 'text').map((x) => x.text!);
 while (instructions.length < 5) instructions.push(instructions[instructions.length - 1]);
-const turnMs: number[][] = Array.from({ length: 5 }, () => []);
-time(() => {
-  const session = new Session('bench');
-  instructions.slice(0, 5).forEach((text, k) => {
-    const t0 = performance.now();
-    session.addTurn({ model, tok }, k === 0 ? { image: chain.segments[0].image!.pixels, text } : { text }, {
-      mode: 'image',
+for (const history of ['last-image', 'dialogue'] as const) {
+  const turnMs: number[][] = Array.from({ length: 5 }, () => []);
+  time(() => {
+    const session = new Session('bench');
+    instructions.slice(0, 5).forEach((text, k) => {
+      const t0 = performance.now();
+      session.addTurn({ model, tok }, k === 0 ? { image: chain.segments[0].image!.pixels, text } : { text }, {
+        mode: 'image',
+        history,
+      });
+      turnMs[k].push(performance.now() - t0);
     });
-    turnMs[k].push(performance.now() - t0);
-  });
-}, runs);
-console.log(`5-turn edit session, ms per turn:  ${turnMs.map((l) => median(l.slice(1)).toFixed(0)).join(' / ')}`);
+  }, runs);
+  console.log(
+    `5-turn edit session (history ${history}), ms per turn:  ${turnMs.map((l) => median(l.slice(1)).toFixed(0)).join(' / ')}`,
+  );
+}

@@ -25,6 +25,7 @@ import {
   answerText,
   type Engine,
   executePlan,
+  type History,
   imagineThenAnswer,
   oneShot,
   planSteps,
@@ -74,8 +75,8 @@ export interface DialogueOptions {
   parts?: readonly DialoguePart[];
   /** Plans (and the one-shot turn's plan) copy the instruction's tokens (default true; plan.ts). */
   copyPlans?: boolean;
-  /** What a chain's turn sees (TurnOptions.history; default 'dialogue'). */
-  chainHistory?: 'dialogue' | 'last-image';
+  /** What each turn of a chain or a plan's execution sees (TurnOptions.history; default DEFAULT_HISTORY). */
+  history?: History;
   onItem?: (what: string, i: number) => void;
 }
 
@@ -107,7 +108,7 @@ export function evaluateDialogue(engine: Engine, o: DialogueOptions): DialogueRe
     steps.forEach((st, k) => {
       const t = session.addTurn(engine, k === 0 ? { image: prev, text: st.instruction } : { text: st.instruction }, {
         mode: 'image',
-        history: o.chainHistory,
+        history: o.history,
       });
       const out = t.output.find((x) => x.kind === 'image');
       const img = out?.kind === 'image' ? out.image : null;
@@ -133,9 +134,11 @@ export function evaluateDialogue(engine: Engine, o: DialogueOptions): DialogueRe
     const plan = planSteps(engine, image, instruction, { copy });
     acc.compound_plan_acc.push(plan.steps.join('\n') === planCheck.steps.join('\n') ? 1 : 0);
     acc.compound_one_shot_acc.push(ok(finalCheck.scene, oneShot(engine, image, instruction, { copy }).image) ? 1 : 0);
-    const decomposed = plan.steps.length ? executePlan(engine, image, plan.steps).final : null;
+    const history = o.history;
+    const decomposed = plan.steps.length ? executePlan(engine, image, plan.steps, { history }).final : null;
     acc.compound_decomposed_acc.push(ok(finalCheck.scene, decomposed) ? 1 : 0);
-    acc.compound_true_plan_acc.push(ok(finalCheck.scene, executePlan(engine, image, planCheck.steps).final) ? 1 : 0);
+    const truePlan = executePlan(engine, image, planCheck.steps, { history }).final;
+    acc.compound_true_plan_acc.push(ok(finalCheck.scene, truePlan) ? 1 : 0);
   }
 
   for (let i = 0; i < (parts.has('imagine') ? o.n : 0); i++) {

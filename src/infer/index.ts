@@ -39,7 +39,9 @@ export {
 } from './sample.js';
 export {
   contextPrompts,
+  DEFAULT_HISTORY,
   type Engine,
+  type History,
   readSessionFile,
   SESSION_LIMITS,
   Session,

@@ -87,10 +87,19 @@ export interface TurnOptions {
   onProgress?: SampleOptions['onProgress'];
   /** The text tokens the reply may write (SampleOptions.textTokens; undefined: any). */
   textTokens?: ReadonlySet<number>;
-  /** What the model sees of the session: every turn that fits ('dialogue', the default), or only the
-   *  last image and the new input ('last-image': an edit of the picture as it is now). */
-  history?: 'dialogue' | 'last-image';
+  /** What the model sees of the session (default DEFAULT_HISTORY): only the latest image and the new
+   *  input ('last-image': each turn acts on the picture as it is now), or every turn that fits. */
+  history?: History;
 }
+
+export type History = 'dialogue' | 'last-image';
+/**
+ * Turns see the latest image and their own input. Measured (`tessera eval-dialogue --parts chain --n 100
+ * [--history dialogue]`, held-out, shipped model): 5-turn chains with every turn right 0.22 against 0.04
+ * with the whole dialogue, turns right 0.43 against 0.31; the model's single edits are its better-trained
+ * skill, and a long dialogue of its own imperfect drawings is a context it saw less of.
+ */
+export const DEFAULT_HISTORY: History = 'last-image';
 
 export class UnknownSessionError extends Error {}
 export class UnknownTurnError extends Error {}
@@ -169,7 +178,7 @@ export class Session {
       mode,
       guided,
       imageGuidance !== 1,
-      o.history === 'last-image',
+      (o.history ?? DEFAULT_HISTORY) === 'last-image',
     );
     if (this.prefix?.model !== engine.model)
       this.prefix = { model: engine.model, ids: [], caches: engine.model.newCache(1), reused: 0, fed: 0 };

@@ -12,6 +12,7 @@ import type { Progress } from '../../src/infer/index.js';
 import {
   contextPrompts,
   copyTokens,
+  DEFAULT_HISTORY,
   type Engine,
   executePlan,
   parsePlan,
@@ -236,26 +237,32 @@ test("history 'last-image': the turn sees the session's latest image and its own
     [...last.subarray(at, at + drawn.length)],
     [...drawn].map((c) => c + sp.imageBase),
   );
-  const t = s.addTurn(engine, input, { mode: 'image', history: 'last-image' });
-  assert.ok(t.output.some((o) => o.kind === 'image'));
+  const t = s.addTurn(engine, input, { mode: 'image' });
+  assert.ok(
+    t.output.some((o) => o.kind === 'image'),
+    'the default (DEFAULT_HISTORY) draws',
+  );
+  assert.equal(DEFAULT_HISTORY, 'last-image');
 });
 
 test('later turns reuse the KV cache (only new tokens are fed) and draw what a fresh prefill draws', () => {
+  // the whole dialogue as context, so that a later turn's prompt extends the earlier one
+  const DIALOGUE = { mode: 'image', history: 'dialogue' } as const;
   const s = new Session('test-5', 2);
-  s.addTurn(engine, { image: picture, text: 'make the circle blue' }, { mode: 'image' });
+  s.addTurn(engine, { image: picture, text: 'make the circle blue' }, DIALOGUE);
   const afterFirst = Session.fromJSON(JSON.parse(JSON.stringify(s.toJSON())));
-  const second = s.addTurn(engine, { text: 'move the circle to the center' }, { mode: 'image' });
+  const second = s.addTurn(engine, { text: 'move the circle to the center' }, DIALOGUE);
   const { reused, fed } = s.cacheStats;
   assert.ok(reused > 64, `the first turn's image and prompt come from the cache (reused ${reused})`);
   assert.ok(fed < 20, `only the new instruction is fed (fed ${fed})`);
   // A restored session has no cache: it prefills everything, and must draw the same codes.
-  const fresh = afterFirst.addTurn(engine, { text: 'move the circle to the center' }, { mode: 'image' });
+  const fresh = afterFirst.addTurn(engine, { text: 'move the circle to the center' }, DIALOGUE);
   assert.equal(afterFirst.cacheStats.reused, 0);
   const codes = (t: typeof second) => [...(t.output[0] as { codes: Int32Array }).codes];
   assert.deepEqual(codes(second), codes(fresh));
   // After undo, the cache is cut back to where the paths part.
   s.undo();
-  const again = s.addTurn(engine, { text: 'move the circle to the center' }, { mode: 'image' });
+  const again = s.addTurn(engine, { text: 'move the circle to the center' }, DIALOGUE);
   assert.deepEqual(codes(again), codes(second));
   assert.ok(s.cacheStats.reused > 64);
   // Another model never reuses this model's cache.
@@ -269,7 +276,7 @@ test('later turns reuse the KV cache (only new tokens are fed) and draw what a f
       tok.image,
     ),
   };
-  s.addTurn(other, { text: 'make it red' }, { mode: 'image' });
+  s.addTurn(other, { text: 'make it red' }, DIALOGUE);
   assert.equal(s.cacheStats.reused, 0);
 });
 

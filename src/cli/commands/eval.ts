@@ -22,7 +22,7 @@ import {
   type ScalingPoint,
   scalingSvg,
 } from '../../eval/index.js';
-import { DEFAULT_GUIDANCE, DEFAULT_KEEP_BIAS } from '../../infer/index.js';
+import { DEFAULT_GUIDANCE, DEFAULT_HISTORY, DEFAULT_KEEP_BIAS, type History } from '../../infer/index.js';
 import { defaultModelDir, loadModel } from '../../model/index.js';
 import { DEFAULT_MIXTURE, itemLosses, loadOwnData, scoreItems } from '../../train/index.js';
 import { intOption, nonNegativeOption, numberOption, splitOption } from '../options.js';
@@ -174,7 +174,11 @@ export function registerEvalDialogue(program: Command): void {
     )
     .option('--parts <parts>', `only these parts, comma-separated (default: ${DIALOGUE_PARTS.join(',')})`, partsOption)
     .option('--free-plans', "let plans write any token (default: only the instruction's and the numbering)")
-    .option('--last-image', 'chain turns see only the last image, not the dialogue before it')
+    .option(
+      '--history <h>',
+      "what each turn of a chain or a plan sees: last-image (the session's default) or dialogue (every turn that fits)",
+      historyOption,
+    )
     .option('--json', 'print one JSON object of all metrics as the last line')
     .action(
       (o: {
@@ -184,7 +188,7 @@ export function registerEvalDialogue(program: Command): void {
         split: 'heldout' | 'train';
         parts?: DialoguePart[];
         freePlans?: boolean;
-        lastImage?: boolean;
+        history?: History;
         json?: boolean;
       }) => {
         const engine = loadModel(o.checkpoint);
@@ -195,7 +199,7 @@ export function registerEvalDialogue(program: Command): void {
           split: o.split,
           parts: o.parts,
           copyPlans: !o.freePlans,
-          chainHistory: o.lastImage ? 'last-image' : 'dialogue',
+          history: o.history,
           onItem: (what, i) => process.stderr.isTTY && process.stderr.write(`\r${what} ${i + 1}/${o.n}\x1b[K`),
         });
         if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
@@ -215,7 +219,7 @@ export function registerEvalDialogue(program: Command): void {
           );
         const parts = o.parts ?? DIALOGUE_PARTS;
         console.error(
-          `${o.n} items of each part (${parts.join(', ')}; chains of ${o.turns} turns${o.lastImage ? ' seeing the last image' : ''}${o.freePlans ? '; free plans' : ''}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+          `${o.n} items of each part (${parts.join(', ')}; chains of ${o.turns} turns; turns see ${o.history ?? DEFAULT_HISTORY}${o.freePlans ? '; free plans' : ''}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
         );
         if (o.json) console.log(JSON.stringify(r));
       },
@@ -226,6 +230,11 @@ const f3 = (v: number) => v.toFixed(3);
 /** "[lo, hi]" (with "(mean)" for a mean's normal interval), or n/a. */
 function intervalText(ci: [number, number] | null, isMean: boolean): string {
   return ci ? `[${f3(ci[0])}, ${f3(ci[1])}]${isMean ? ' (mean)' : ''}` : 'n/a';
+}
+
+function historyOption(v: string): History {
+  if (v !== 'last-image' && v !== 'dialogue') throw new InvalidArgumentError(`"${v}": last-image or dialogue`);
+  return v;
 }
 
 function partsOption(v: string): DialoguePart[] {
