@@ -98,7 +98,13 @@ test('tables have header rows: eval, eval-dialogue, doctor, data check', () => {
   assert.match(lines[1], /^\S+ +(\d\.\d{3}|n\/a) +(\[\d\.\d{3}, \d\.\d{3}\]|n\/a) +\d+$/);
   const d = run('eval-dialogue', '--n', '1', '--turns', '1');
   assert.equal(d.status, 0, d.stderr);
-  assert.match(d.stdout.split('\n')[0], /^metric +value$/);
+  const dl = d.stdout.trim().split('\n');
+  assert.match(dl[0], /^metric +value +95% interval +n$/);
+  assert.match(dl[1], /^chain_turn_acc +\d\.\d{3} +\[\d\.\d{3}, \d\.\d{3}\] +1$/);
+  assert.ok(
+    dl.some((l) => /^step_by_step_minus_one_shot +-?\d\.\d{3} +\[-?\d\.\d{3}, -?\d\.\d{3}\] \(paired\) +1$/.test(l)),
+    d.stdout,
+  );
   const doc = run('doctor', '--no-measure');
   assert.equal(doc.status, 0, doc.stderr);
   assert.match(doc.stdout.split('\n')[0], /^setting +value$/);
