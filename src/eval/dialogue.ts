@@ -77,6 +77,8 @@ export interface DialogueOptions {
   copyPlans?: boolean;
   /** What each turn of a chain or a plan's execution sees (TurnOptions.history; default DEFAULT_HISTORY). */
   history?: History;
+  /** KEEP's bias for chain turns and plan steps (TurnOptions.keepBias; default DEFAULT_KEEP_BIAS). */
+  keepBias?: number;
   onItem?: (what: string, i: number) => void;
 }
 
@@ -109,6 +111,7 @@ export function evaluateDialogue(engine: Engine, o: DialogueOptions): DialogueRe
       const t = session.addTurn(engine, k === 0 ? { image: prev, text: st.instruction } : { text: st.instruction }, {
         mode: 'image',
         history: o.history,
+        keepBias: o.keepBias,
       });
       const out = t.output.find((x) => x.kind === 'image');
       const img = out?.kind === 'image' ? out.image : null;
@@ -134,10 +137,10 @@ export function evaluateDialogue(engine: Engine, o: DialogueOptions): DialogueRe
     const plan = planSteps(engine, image, instruction, { copy });
     acc.compound_plan_acc.push(plan.steps.join('\n') === planCheck.steps.join('\n') ? 1 : 0);
     acc.compound_one_shot_acc.push(ok(finalCheck.scene, oneShot(engine, image, instruction, { copy }).image) ? 1 : 0);
-    const history = o.history;
-    const decomposed = plan.steps.length ? executePlan(engine, image, plan.steps, { history }).final : null;
+    const { history, keepBias } = o;
+    const decomposed = plan.steps.length ? executePlan(engine, image, plan.steps, { history, keepBias }).final : null;
     acc.compound_decomposed_acc.push(ok(finalCheck.scene, decomposed) ? 1 : 0);
-    const truePlan = executePlan(engine, image, planCheck.steps, { history }).final;
+    const truePlan = executePlan(engine, image, planCheck.steps, { history, keepBias }).final;
     acc.compound_true_plan_acc.push(ok(finalCheck.scene, truePlan) ? 1 : 0);
   }
 

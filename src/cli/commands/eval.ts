@@ -179,6 +179,11 @@ export function registerEvalDialogue(program: Command): void {
       "what each turn of a chain or a plan sees: last-image (the session's default) or dialogue (every turn that fits)",
       historyOption,
     )
+    .option(
+      '--keep-bias <b>',
+      'models with KEEP: subtracted from its logit in chain turns and plan steps',
+      numberOption('keep-bias'),
+    )
     .option('--json', 'print one JSON object of all metrics as the last line')
     .action(
       (o: {
@@ -189,6 +194,7 @@ export function registerEvalDialogue(program: Command): void {
         parts?: DialoguePart[];
         freePlans?: boolean;
         history?: History;
+        keepBias?: number;
         json?: boolean;
       }) => {
         const engine = loadModel(o.checkpoint);
@@ -200,6 +206,7 @@ export function registerEvalDialogue(program: Command): void {
           parts: o.parts,
           copyPlans: !o.freePlans,
           history: o.history,
+          keepBias: o.keepBias,
           onItem: (what, i) => process.stderr.isTTY && process.stderr.write(`\r${what} ${i + 1}/${o.n}\x1b[K`),
         });
         if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
