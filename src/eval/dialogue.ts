@@ -163,12 +163,9 @@ export function evaluateDialogue(engine: Engine, o: DialogueOptions): DialogueRe
   }
   const interval = (k: DialogueKey): [number, number] | null => {
     const l = acc[k];
-    if (k !== 'chain_preservation')
-      return wilson(
-        l.reduce((a, b) => a + b, 0),
-        l.length,
-      );
-    return meanInterval({ n: l.length, sum: l.reduce((a, b) => a + b, 0), sumSq: l.reduce((a, b) => a + b * b, 0) });
+    const sum = l.reduce((a, b) => a + b, 0);
+    if (k !== 'chain_preservation') return wilson(sum, l.length);
+    return meanInterval({ n: l.length, sum, sumSq: l.reduce((a, b) => a + b * b, 0) });
   };
   return {
     metrics: Object.fromEntries(DIALOGUE_KEYS.map((k) => [k, mean(acc[k])])) as DialogueMetrics,

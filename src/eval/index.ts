@@ -3,8 +3,8 @@
 // - Single turns: evaluate (every model turn of held-out items: answers, images, edits, signs, emoji) and
 //   trainingEvaluator (the callback runTraining calls); metrics split by the held-out factor, per-attribute
 //   scores of captions and answers, and a 95% interval with every metric (Wilson for rates).
-// - `tessera eval`'s protocol and output: evaluateHeldout, formatMetricTable, metricRows; the scaling table
-//   along a run: findCheckpoints, formatScalingTable, scalingSvg.
+// - `tessera eval`'s protocol and output: evaluateHeldout, formatMetricTable, formatInterval, metricRows;
+//   the scaling table along a run: findCheckpoints, formatScalingTable, scalingSvg.
 // - Dialogues: evaluateDialogue (closed-loop edit chains, plans, imagine-then-answer).
 
 export { judgeAnswer, judgeCaption, readObjects } from './attributes.js';
@@ -35,6 +35,7 @@ export { type MetricStat, meanInterval, type PairedDifference, pairedDifference,
 export {
   DEFAULT_EVAL_N,
   evaluateHeldout,
+  formatInterval,
   formatMetricTable,
   type HeldoutEvalOptions,
   type MetricRow,

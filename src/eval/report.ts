@@ -74,13 +74,18 @@ export function metricRows(r: EvalResult): Record<MetricKey, MetricRow> {
 
 const f3 = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
 
+/** A 95% interval as the tables print it: "[lo, hi]", with " (mean)" for a mean's normal interval; n/a. */
+export function formatInterval(ci: readonly [number, number] | null, isMean: boolean): string {
+  return ci ? `[${f3(ci[0])}, ${f3(ci[1])}]${isMean ? ' (mean)' : ''}` : 'n/a';
+}
+
 /** The table: a header row, then metric, value, 95% interval and n (and the lenient value), aligned. */
 export function formatMetricTable(r: EvalResult): string {
   const rows = metricRows(r);
   const lines = [['metric', 'value', '95% interval', 'n', ...(r.lenient ? ['lenient verifier'] : [])]];
   for (const k of METRIC_KEYS) {
     const m = rows[k];
-    const ci = m.lo === null ? 'n/a' : `[${f3(m.lo)}, ${f3(m.hi)}]${m.interval === 'normal' ? ' (mean)' : ''}`;
+    const ci = formatInterval(m.lo === null ? null : [m.lo, m.hi!], m.interval === 'normal');
     lines.push([k, f3(m.value), ci, String(m.n), ...(r.lenient ? [f3(m.lenient ?? null)] : [])]);
   }
   const w = lines[0].map((_, c) => Math.max(...lines.map((l) => l[c].length)));

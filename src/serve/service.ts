@@ -3,7 +3,7 @@
 // and session routes are thin translations onto these calls, so every endpoint records its request the
 // same way (images once by hash, the model and seed kept) and feedback can point at any of them.
 import { randomUUID } from 'node:crypto';
-import { decodePng, encodePng, flatten, type RgbImage, turnTextForModel } from '../data/index.js';
+import { encodePng, type RgbImage, turnTextForModel } from '../data/index.js';
 import { type Progress, Session, type SessionJson } from '../infer/index.js';
 import type { JobOptions, ModelHost } from './host.js';
 import type { ServeLimits } from './http.js';
@@ -66,6 +66,20 @@ export interface TurnDone {
   cache: { reused: number; fed: number };
   /** The turn's text as asked and as sent (null: the turn had no text). */
   prompt: SentText | null;
+}
+
+/**
+ * What the model is sent for a turn's text (turnTextForModel, against the turn's image or the latest one on
+ * the session's path, read by the library's own Session.lastImage); a text-only turn (a question) and
+ * `raw` go as written. The stored turn holds what was sent, so later turns see it as context.
+ */
+function turnText(json: SessionJson, m: ModelInfo, input: TurnRequest): SentText {
+  const asked = input.text!;
+  if (input.raw || input.mode === 'text') return { asked, sent: asked, canonicalized: false, notices: [] };
+  const shape = { imageSize: m.imageSize, grid: m.grid, codebookSize: m.codebookSize };
+  const image = input.image?.image ?? Session.fromJSON(json, `session ${json.id}`, shape).lastImage();
+  const read = turnTextForModel(asked, image);
+  return { asked, sent: read.text, canonicalized: read.canonicalized, notices: read.notices };
 }
 
 export class Service {
@@ -230,9 +244,10 @@ export class Service {
     const s = await this.session(id);
     const m = this.model(s.model, 'session.model');
     const t0 = performance.now();
-    const prompt = input.text === undefined ? null : await this.turnText(s, input);
+    const json = await this.sessionJson(s);
+    const prompt = input.text === undefined ? null : turnText(json, m, input);
     if (prompt) input = { ...input, text: prompt.sent };
-    const result = await this.submitTurn(m.id, await this.sessionJson(s), input, true, onProgress);
+    const result = await this.submitTurn(m.id, json, input, true, onProgress);
     if (result.kind !== 'turn') throw new Error('the worker answered a turn with images');
     const inputImage = input.image ? await this.store.putImage(pngOf(input.image.image)) : undefined;
     const output = await Promise.all(
@@ -270,40 +285,6 @@ export class Service {
       cache: result.cache,
       prompt,
     };
-  }
-
-  /**
-   * What the model is sent for a turn's text (turnTextForModel, against the turn's image or the last one
-   * on the session's path); a text-only turn (a question) and `raw` go as written. The stored turn holds
-   * what was sent, so later turns see it as context.
-   */
-  private async turnText(s: StoredSession, input: TurnRequest): Promise<SentText> {
-    const asked = input.text!;
-    const asWritten = { asked, sent: asked, canonicalized: false, notices: [] };
-    if (input.raw || input.mode === 'text') return asWritten;
-    const read = turnTextForModel(asked, input.image?.image ?? (await this.lastImage(s)));
-    return { asked, sent: read.text, canonicalized: read.canonicalized, notices: read.notices };
-  }
-
-  /** The newest image on the path from the session's start to its head (the model's or the user's). */
-  private async lastImage(s: StoredSession): Promise<RgbImage | null> {
-    const byId = new Map(s.turns.map((t) => [t.id, t]));
-    for (
-      let t = s.head === null ? undefined : byId.get(s.head);
-      t;
-      t = t.parent === null ? undefined : byId.get(t.parent)
-    ) {
-      const hashes = [
-        ...(t.input.image ? [t.input.image] : []),
-        ...t.output.flatMap((o) => (o.kind === 'image' ? [o.image] : [])),
-      ];
-      const newest = hashes[hashes.length - 1];
-      if (newest === undefined) continue;
-      const png = await this.store.getImage(newest);
-      if (!png) throw new Error(`the store lost image ${newest} of session ${s.id}`);
-      return flatten(decodePng(png, 'stored image'));
-    }
-    return null;
   }
 
   async undo(id: string): Promise<StoredSession> {

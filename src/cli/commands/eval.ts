@@ -16,6 +16,7 @@ import {
   evaluateDialogue,
   evaluateHeldout,
   findCheckpoints,
+  formatInterval,
   formatMetricTable,
   formatScalingTable,
   metricRows,
@@ -213,11 +214,12 @@ export function registerEvalDialogue(program: Command): void {
         const rows = DIALOGUE_KEYS.filter((k) => r.counts[k] > 0).map((k) => [
           k,
           r.metrics[k],
-          intervalText(r.intervals[k], k === 'chain_preservation'),
+          formatInterval(r.intervals[k], k === 'chain_preservation'),
           r.counts[k],
         ]);
         const d = r.stepByStepMinusOneShot;
-        if (d) rows.push(['step_by_step_minus_one_shot', d.diff, `${intervalText([d.lo, d.hi], false)} (paired)`, d.n]);
+        if (d)
+          rows.push(['step_by_step_minus_one_shot', d.diff, `${formatInterval([d.lo, d.hi], false)} (paired)`, d.n]);
         console.log(formatTable(['metric', 'value', '95% interval', 'n'], rows, { counts: ['n'] }));
         if (d)
           console.log(
@@ -231,12 +233,6 @@ export function registerEvalDialogue(program: Command): void {
         if (o.json) console.log(JSON.stringify(r));
       },
     );
-}
-
-const f3 = (v: number) => v.toFixed(3);
-/** "[lo, hi]" (with "(mean)" for a mean's normal interval), or n/a. */
-function intervalText(ci: [number, number] | null, isMean: boolean): string {
-  return ci ? `[${f3(ci[0])}, ${f3(ci[1])}]${isMean ? ' (mean)' : ''}` : 'n/a';
 }
 
 function historyOption(v: string): History {
