@@ -10,14 +10,18 @@
 #      the colour-count questions that ask a colour the scene has (the earlier stages had not seen them);
 #   5. longer: 16,000 more steps from it (seed 5, the same lr), the mixture plus `ask` (questions in other
 #      phrasings), keeping a checkpoint every 4,000 steps (the scaling table);
+#   6. longest: 12,000 more steps from it (seed 6, peak lr 3e-4), the same mixture with single edits at 3
+#      instead of 2 (a session's turn now sees only the latest image: it is a single edit), keeping a
+#      checkpoint every 4,000 steps;
 #   then the model folder is exported to OUT/model.
-#   bash scripts/train-long.sh [OUT]     (default runs/long-recipe; ~3 h 40 min on 2 free cores)
+#   bash scripts/train-long.sh [OUT]     (default runs/long-recipe; ~4 h 50 min on 2 free cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/long-recipe}
 TESSERA=${TESSERA:-node dist/src/cli/index.js}   # (overridable, e.g. to dry-run: TESSERA=echo)
 MIX='{"caption":1,"vqa":2,"ocr":1,"t2i":6,"edit":2,"chain":0.5,"compound":0.5,"fact":0.5,"fact_t2i":0.5,"imagine":0.5,"emoji_caption":0.15,"emoji_edit":0.15,"letters_t2i":1,"letters_ocr":1,"plan":0.5}'
 MIX_ASK="${MIX%\}},\"ask\":1}"
+MIX_EDIT=${MIX_ASK/\"edit\":2/\"edit\":3}
 [ -f dist/src/cli/index.js ] || npm run build
 
 # finished DIR: the run's checkpoint has reached its planned steps
@@ -44,5 +48,7 @@ stage "$OUT/more" --init "$OUT/keep/checkpoint" --steps 2000 --set lr=0.0005 --s
   --set seed=4 --set "mixture=$MIX"
 stage "$OUT/longer" --init "$OUT/more/checkpoint" --steps 16000 --set lr=0.0005 --set warmup=20 --set evalN=0 \
   --set seed=5 --set "mixture=$MIX_ASK" --keep-checkpoints 4000
-$TESSERA export "$OUT/longer/checkpoint" "$OUT/model"
+stage "$OUT/longest" --init "$OUT/longer/checkpoint" --steps 12000 --set lr=0.0003 --set warmup=20 --set evalN=0 \
+  --set seed=6 --set "mixture=$MIX_EDIT" --keep-checkpoints 4000
+$TESSERA export "$OUT/longest/checkpoint" "$OUT/model"
 echo "model: $OUT/model (tessera eval --checkpoint $OUT/model)"

@@ -1,0 +1,67 @@
+// scripts/train-long.sh, the longer recipe, as a dry run (TESSERA=echo prints each command instead of
+// running it): its stages in order, each starting from the one before, their mixtures, and the export of
+// the last stage; then, with a stage's checkpoint marked finished or started, that it is skipped or resumed.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { packageRoot } from '../../src/tensor/index.js';
+
+const root = packageRoot();
+const dir = mkdtempSync(join(tmpdir(), 'tessera-train-long-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const dryRun = (out: string): string[] =>
+  execFileSync('bash', [join(root, 'scripts', 'train-long.sh'), out], {
+    cwd: root,
+    env: { ...process.env, TESSERA: 'echo' },
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n');
+
+const arg = (line: string, flag: string): string | null => {
+  const words = line.split(' ');
+  const i = words.indexOf(flag);
+  return i >= 0 ? words[i + 1] : null;
+};
+const mixture = (line: string): Record<string, number> | null => {
+  const m = /mixture=(\{[^}]*\})/.exec(line);
+  return m ? (JSON.parse(m[1]) as Record<string, number>) : null;
+};
+
+test('train-long.sh: six stages in order, each from the last, then the export of the last', () => {
+  const out = join(dir, 'fresh');
+  const lines = dryRun(out).filter((l) => l.startsWith('train') || l.startsWith('export'));
+  const stages = ['quick', 'continue', 'keep', 'more', 'longer', 'longest'];
+  assert.equal(lines.length, stages.length + 1, lines.join('\n'));
+  stages.forEach((s, i) => {
+    assert.equal(arg(lines[i], '--out'), `${out}/${s}`);
+    assert.equal(arg(lines[i], '--init'), i === 0 ? null : `${out}/${stages[i - 1]}/checkpoint`);
+  });
+  assert.equal(lines.at(-1), `export ${out}/longest/checkpoint ${out}/model`);
+  // the longer stage adds ask; the longest stage also weighs single edits 3 instead of 2, nothing else
+  const longer = mixture(lines[4])!;
+  const longest = mixture(lines[5])!;
+  assert.equal(longer.ask, 1);
+  assert.equal(longer.edit, 2);
+  assert.deepEqual(longest, { ...longer, edit: 3 });
+  assert.equal(arg(lines[5], '--steps'), '12000');
+  assert.match(lines[5], /--set lr=0.0003 /);
+});
+
+test('train-long.sh: a finished stage is skipped, a started one resumed', () => {
+  const out = join(dir, 'partial');
+  const state = (stage: string, step: number, planned: number) => {
+    mkdirSync(join(out, stage, 'checkpoint'), { recursive: true });
+    writeFileSync(join(out, stage, 'checkpoint', 'state.json'), JSON.stringify({ step, plannedSteps: planned }));
+  };
+  state('quick', 9037, 9037);
+  state('continue', 3000, 8000);
+  const lines = dryRun(out);
+  assert.equal(lines[0], `${out}/quick: finished, skipped`);
+  assert.equal(lines[1], `train --resume ${out}/continue`);
+  assert.equal(arg(lines[2], '--init'), `${out}/continue/checkpoint`);
+});
