@@ -11,7 +11,9 @@ import {
   type Accessory,
   BACKGROUNDS,
   type Background,
+  cellOrigin,
   FACES,
+  PATCH,
   type RgbImage,
   renderScene,
 } from '../src/data/index.js';
@@ -31,11 +33,11 @@ function sprite(background: Background, face: (typeof FACES)[number], accessory:
   });
 }
 
-/** `img` with the 8x8 patch at pixel (x, y) taken from `from`. */
+/** `img` with the patch at pixel (x, y) taken from `from`. */
 function withPatch(img: RgbImage, from: RgbImage, x: number, y: number): RgbImage {
   const data = img.data.slice();
-  for (let r = y; r < y + 8; r++)
-    for (let c = x; c < x + 8; c++)
+  for (let r = y; r < y + PATCH; r++)
+    for (let c = x; c < x + PATCH; c++)
       for (let ch = 0; ch < 3; ch++) data[(r * img.width + c) * 3 + ch] = from.data[(r * img.width + c) * 3 + ch];
   return { ...img, data };
 }
@@ -52,10 +54,11 @@ function main(): void {
         for (const cell of CELLS) {
           const img = sprite(bg, face, acc, cell);
           const bare = sprite(bg, face, 'none', cell);
-          // the cell's top left pixel: the grid starts at (8, 8), cells are 16 pixels
-          const x0 = 8 + (cell % 3) * 16;
-          const y0 = 8 + Math.floor(cell / 3) * 16;
-          const variants = [img, ...PATCHES.map((_, p) => withPatch(img, bare, x0 + (p % 2) * 8, y0 + (p >> 1) * 8))];
+          const o = cellOrigin(cell);
+          const variants = [
+            img,
+            ...PATCHES.map((_, p) => withPatch(img, bare, o.x + (p % 2) * PATCH, o.y + (p >> 1) * PATCH)),
+          ];
           variants.forEach((v, i) => {
             const a = answerText(engine, v, QUESTION).trim();
             answers[i][a] = (answers[i][a] ?? 0) + 1;
