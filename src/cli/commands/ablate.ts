@@ -2,13 +2,23 @@
 // skills: the joint run (trained here for --steps, or a finished run given by --joint) sees G generation
 // and U understanding items; the generation-only run then trains until it has seen G items, and the
 // understanding-only run U items (its steps are planned from how many items a batch of its mixture holds),
-// so each skill gets the same number of examples with and without the other. Items seen are printed.
+// so each skill gets the same number of examples with and without the other. Items seen are printed. A
+// joint run that was itself a stage (train --init) passes its init on: both arms start from the same weights,
+// so the table then says what that stage's mix did against either half of it. An arm interrupted before
+// its end is resumed; a finished one is reused.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { TaskKind } from '../../data/index.js';
 import { evaluationItems } from '../../data/index.js';
-import { evaluate, METRIC_KEYS, type Metrics, trainingEvaluator } from '../../eval/index.js';
+import {
+  type EvalResult,
+  evaluate,
+  formatInterval,
+  METRIC_KEYS,
+  type MetricKey,
+  trainingEvaluator,
+} from '../../eval/index.js';
 import {
   CHECKPOINT_DIR,
   GENERATION_TASKS,
@@ -56,7 +66,7 @@ export function registerAblate(program: Command): void {
       };
       const jointSeen = seen(joint);
       const items = evaluationItems([...GENERATION_TASKS, ...UNDERSTANDING_TASKS], o.n);
-      const results: Record<string, Metrics> = { joint: evaluate(joint.model, joint.tok, items).metrics };
+      const results: Record<string, EvalResult> = { joint: evaluate(joint.model, joint.tok, items) };
       const counts: Record<string, { gen: number; und: number }> = { joint: jointSeen };
       // Each single-skill run sees as many items of its skill as the joint run did: its steps are that count
       // over the items a batch of its mixture holds (fixed batches, or measured under the token budget).
@@ -80,13 +90,25 @@ export function registerAblate(program: Command): void {
         const cfg = trainConfig({ ...joint.config, mixture, steps, evalEvery: 0 }, 'default');
         // A finished arm of an earlier ablate run with the same plan is reused (e.g. to re-evaluate).
         const done = join(o.out, name, CHECKPOINT_DIR);
-        const reuse = existsSync(join(done, 'state.json')) ? Trainer.resume(done) : null;
-        const trainer =
-          reuse && reuse.step === steps && JSON.stringify(reuse.config.mixture) === JSON.stringify(cfg.mixture)
-            ? reuse
-            : runTraining({ out: join(o.out, name), config: cfg, evaluate: trainingEvaluator() }).trainer;
-        if (trainer === reuse) console.error(`ablate: ${name}: reusing the finished run in ${done}`);
-        results[name] = evaluate(trainer.model, trainer.tok, items).metrics;
+        // One interrupted before its end is resumed (exactly, from its last checkpoint).
+        const earlier = existsSync(join(done, 'state.json')) ? Trainer.resume(done) : null;
+        const samePlan =
+          earlier !== null &&
+          earlier.config.steps === steps &&
+          JSON.stringify(earlier.config.mixture) === JSON.stringify(cfg.mixture);
+        let trainer: Trainer;
+        if (samePlan && earlier.step === steps) {
+          console.error(`ablate: ${name}: reusing the finished run in ${done}`);
+          trainer = earlier;
+        } else if (samePlan) {
+          console.error(`ablate: ${name}: resuming at step ${earlier.step} of ${steps}`);
+          trainer = runTraining({
+            out: join(o.out, name),
+            resume: join(o.out, name),
+            evaluate: trainingEvaluator(),
+          }).trainer;
+        } else trainer = runTraining({ out: join(o.out, name), config: cfg, evaluate: trainingEvaluator() }).trainer;
+        results[name] = evaluate(trainer.model, trainer.tok, items);
         counts[name] = seen(trainer);
       }
       const d = (a: number | null, b: number | null) =>
@@ -99,11 +121,17 @@ export function registerAblate(program: Command): void {
         ),
       );
       console.log();
+      // each arm's value with its 95% interval (the same items for every arm), then the differences
+      const arms = ['joint', 'gen-only', 'und-only'];
+      const cell = (r: EvalResult, k: MetricKey) =>
+        r.metrics[k] === null ? 'n/a' : `${r.metrics[k]!.toFixed(3)} ${formatInterval(r.intervals[k], false)}`;
       const rows = METRIC_KEYS.map((k) => {
-        const [j, g, u] = ['joint', 'gen-only', 'und-only'].map((n) => results[n][k]);
-        return [k, j, g, u, d(j, g), d(j, u)];
+        const [j, g, u] = arms.map((n) => results[n].metrics[k]);
+        return [k, String(results.joint.counts[k]), ...arms.map((n) => cell(results[n], k)), d(j, g), d(j, u)];
       });
-      console.log(formatTable(['metric', 'joint', 'gen-only', 'und-only', 'joint-gen', 'joint-und'], rows));
-      console.log(JSON.stringify({ counts, results }));
+      console.log(formatTable(['metric', 'n', ...arms, 'joint-gen', 'joint-und'], rows));
+      const metrics = Object.fromEntries(arms.map((n) => [n, results[n].metrics]));
+      const intervals = Object.fromEntries(arms.map((n) => [n, results[n].intervals]));
+      console.log(JSON.stringify({ counts, results: metrics, intervals, n: results.joint.counts }));
     });
 }
