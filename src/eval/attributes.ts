@@ -1,7 +1,7 @@
 // Per-attribute scores for captions and questions, beside the all-or-nothing exact match: a caption or
 // answer is read back into objects (the canonical phrasing, "a small red circle at the top left"), and
 // color, shape, size, cell, object count and the sign's word are each judged on their own.
-import { CELL_NAMES, OBJECT_COLORS, type Scene, SHAPES, SIZES } from '../data/index.js';
+import { CELL_NAMES, OBJECT_COLORS, type Scene, type SceneObject, SHAPES, SIZES } from '../data/index.js';
 
 export interface ReadObject {
   size: string;
@@ -30,14 +30,21 @@ export function readSign(text: string): string | null {
   return m ? m[1].toUpperCase() : null;
 }
 
-type Note = (attr: 'color' | 'shape' | 'size' | 'cell' | 'count' | 'word', ok: boolean) => void;
+type Attribute = 'color' | 'shape' | 'size' | 'cell' | 'count' | 'word';
+type Note = (attr: Attribute, ok: boolean) => void;
 
 /**
  * A caption against its scene: object count, then every expected object matched (greedily) to the named
  * object agreeing with it on the most attributes, each attribute scored (0 for every attribute when no
- * object is left to match), and the sign's word when the scene or the caption has a sign.
+ * object is left to match), and the sign's word when the scene or the caption has a sign. noteObject hears
+ * each expected object and whether its match names all four of its attributes.
  */
-export function judgeCaption(expected: Scene, text: string, note: Note): void {
+export function judgeCaption(
+  expected: Scene,
+  text: string,
+  note: Note,
+  noteObject?: (object: SceneObject, named: boolean) => void,
+): void {
   const got = readObjects(text);
   note('count', got.length === expected.objects.length);
   const left = [...got];
@@ -50,6 +57,7 @@ export function judgeCaption(expected: Scene, text: string, note: Note): void {
     note('shape', best?.shape === e.shape);
     note('size', best?.size === e.size);
     note('cell', best?.cell === e.cell);
+    noteObject?.(e, best?.color === e.color && best.shape === e.shape && best.size === e.size && best.cell === e.cell);
   }
   const sign = readSign(text);
   if (expected.sign || sign) note('word', sign === expected.sign);

@@ -55,9 +55,12 @@ export const METRIC_KEYS = [
   // Split by the held-out factor: text-to-image objects of held-out color-shape pairs against the objects
   // of trained pairs in the same prompts; signs with held-out words against trained words (drawn, read);
   // characters of held-out identities against trained ones (drawn; kept through an edit); objects an edit
-  // must leave alone, of held-out pairs and of trained ones, still there.
+  // must leave alone, of held-out pairs and of trained ones, still there; objects a caption names with all
+  // four attributes right, of held-out pairs and of trained pairs in the same scenes.
   't2i_heldout_pair_object_acc',
   't2i_trained_pair_object_acc',
+  'caption_heldout_pair_object_acc',
+  'caption_trained_pair_object_acc',
   'text_render_heldout_word_acc',
   'text_render_trained_word_acc',
   'ocr_heldout_word_acc',
@@ -324,8 +327,18 @@ function judgeKept(before: Scene, after: Scene, parsed: Scene | null, fits: read
 /** Per-attribute scores of captions and answers, and held-out against trained words read off signs. */
 function judgeTextAttributes(item: TaskItem, i: number, text: string, ok: number, note: Note): void {
   const shown = previousImage(item, i)?.scene;
-  if (item.task === 'caption' && shown)
-    judgeCaption(shown, text, (a, v) => note(`caption_${a}_acc` as MetricKey, v ? 1 : 0));
+  if (item.task === 'caption' && shown) {
+    const withPair = shown.objects.some((o) => isHeldoutPair(o.color, o.shape));
+    judgeCaption(
+      shown,
+      text,
+      (a, v) => note(`caption_${a}_acc` as MetricKey, v ? 1 : 0),
+      (o, named) => {
+        if (isHeldoutPair(o.color, o.shape)) note('caption_heldout_pair_object_acc', named ? 1 : 0);
+        else if (withPair) note('caption_trained_pair_object_acc', named ? 1 : 0);
+      },
+    );
+  }
   if (item.task === 'vqa') {
     const q = [...item.segments.slice(0, i)].reverse().find((s) => s.kind === 'text' && s.role === 'user');
     const want = item.segments[i].check;

@@ -52,6 +52,31 @@ test('a caption wrong in one attribute loses only that attribute', () => {
   assert.deepEqual(missing.color, [1, 0], 'an object not named scores 0 on every attribute');
 });
 
+test('each object is heard named or not: all four of its attributes right, or not', () => {
+  const named = (text: string) => {
+    const out: [string, boolean][] = [];
+    judgeCaption(
+      scene,
+      text,
+      () => {},
+      (o, ok) => out.push([`${o.color} ${o.shape}`, ok]),
+    );
+    return out;
+  };
+  assert.deepEqual(named(caption(scene)), [
+    ['red circle', true],
+    ['blue square', true],
+  ]);
+  assert.deepEqual(named(caption(scene).replace('small blue square', 'large blue square')), [
+    ['red circle', true],
+    ['blue square', false],
+  ]);
+  assert.deepEqual(named('a large red circle at the top left, on a white background'), [
+    ['red circle', true],
+    ['blue square', false],
+  ]);
+});
+
 test('answers are scored on the attribute asked about', () => {
   assert.deepEqual(
     scores((n) => judgeAnswer('what color is the small square at the center?', 'blue', 'blue', n)),
