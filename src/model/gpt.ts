@@ -9,6 +9,7 @@ import {
   KVCache,
   layerNorm,
   linear,
+  mul,
   Params,
   Rng,
   type Tensor,
@@ -98,12 +99,20 @@ export class GPT {
     this.params = p;
   }
 
-  private embed(ids: Int32Array, B: number, T: number, pos0: number, extra: Tensor | null): Tensor {
+  private embed(
+    ids: Int32Array,
+    B: number,
+    T: number,
+    pos0: number,
+    extra: Tensor | null,
+    tokScale: Tensor | null = null,
+  ): Tensor {
     const { blockSize } = this.config;
     if (pos0 + T > blockSize) throw new Error(`GPT: positions ${pos0}..${pos0 + T - 1} exceed blockSize ${blockSize}`);
     const posIds = new Int32Array(B * T);
     for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) posIds[b * T + t] = pos0 + t;
-    const tok = embedding(this.params.get('wte'), ids, [B, T]); // (B, T, C)
+    const looked = embedding(this.params.get('wte'), ids, [B, T]); // (B, T, C)
+    const tok = tokScale ? mul(looked, tokScale) : looked;
     const pos = embedding(this.params.get('wpe'), posIds, [B, T]); // (B, T, C)
     const x = add(tok, pos);
     return extra ? add(x, extra) : x;
@@ -142,16 +151,18 @@ export class GPT {
     return this.head(this.hidden(ids, B, T, keyMask, extra));
   }
 
-  /** The final hidden states (B, T, C), before the head. */
+  /** The final hidden states (B, T, C), before the head. tokScale (B, T, C), when given, multiplies the
+   *  token embeddings (wte rows) before positions and extra are added (a constant: 0 drops a row there). */
   hidden(
     ids: Int32Array,
     B: number,
     T: number,
     keyMask: Float32Array | null = null,
     extra: Tensor | null = null,
+    tokScale: Tensor | null = null,
   ): Tensor {
     if (ids.length !== B * T) throw new Error(`GPT.forward: ${ids.length} ids for B=${B} x T=${T}`);
-    let x = this.embed(ids, B, T, 0, extra);
+    let x = this.embed(ids, B, T, 0, extra, tokScale);
     for (let l = 0; l < this.config.nLayer; l++)
       x = this.block(l, x, (qkv) => causalAttention(qkv, this.config.nHead, keyMask));
     return this.final(x);

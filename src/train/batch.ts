@@ -2,7 +2,7 @@
 // block size, right-padded, next-token targets only where the model produces the token.
 import type { TaskItem, TaskKind } from '../data/index.js';
 import { buildSequence, type Tokenizers } from '../model/index.js';
-import type { Rng } from '../tensor/index.js';
+import { Rng } from '../tensor/index.js';
 import type { TokenSequence } from './cache.js';
 import { GENERATION_TASKS } from './mixture.js';
 
@@ -104,6 +104,25 @@ export function changedCodeWeights(b: Batch, textVocab: number, grid: number, we
     if (code !== previous) w[row] = weight;
   });
   return w;
+}
+
+/**
+ * codeResidualDrop: 1 for each image code of the batch's ids (in [textVocab, textVocab + K)) that is read
+ * without its per-code residual row, each with probability p. Drawn from (seed, step) alone, so a resumed
+ * run draws what the uninterrupted one did without saving a stream.
+ */
+export function residualDropFlags(
+  ids: Int32Array,
+  textVocab: number,
+  K: number,
+  p: number,
+  seed: number,
+  step: number,
+): Uint8Array {
+  const rng = Rng.world((Math.imul(seed >>> 0, 0x9e3779b1) + step) >>> 0);
+  const out = new Uint8Array(ids.length);
+  for (let i = 0; i < ids.length; i++) if (ids[i] >= textVocab && ids[i] < textVocab + K && rng.next() < p) out[i] = 1;
+  return out;
 }
 
 /**

@@ -52,6 +52,14 @@ export interface TrainConfig {
    *  pixels; a model folder (init) gains it, the rows fitted by least squares to its code embeddings
    *  (MultimodalModel.withCodeFactors). 0: the model as it is. */
   codeFactors: number;
+  /** 1: factored input codes (ModelConfig.inputFactorRows): a fresh model is built with them, a model
+   *  folder (init) gains them (img.inFactor zero, so it starts as it was). 0: the model as it is. */
+  inputFactors: number;
+  /** Probability, for each image code a training batch reads, of reading it without its per-code residual
+   *  row of wte (by its tile's features alone). A code no training image holds (every patch of a held-out
+   *  colour-shape pair, bench:heldout-codes) has a zero row, so without this the model never reads a code
+   *  the way it must read those; 0 = off. */
+  codeResidualDrop: number;
   /** Task kind -> weight in the mixture. */
   mixture: Partial<Record<TaskKind, number>>;
   /** The user's own data: a JSONL manifest (src/data/manifest; '' = none). Its train-split lines are mixed
@@ -86,6 +94,8 @@ const base: TrainConfig = {
   keepCode: 0,
   maskColorRank: 0,
   codeFactors: 0,
+  inputFactors: 0,
+  codeResidualDrop: 0,
   mixture: { ...DEFAULT_MIXTURE },
   data: '',
   dataRatio: 0.5,
@@ -151,6 +161,10 @@ export function trainConfig(
   if (!(typeof c.clip === 'number' && c.clip > 0)) problems.push(`clip must be > 0, got ${c.clip}`);
   if (!(typeof c.condDropout === 'number' && c.condDropout >= 0 && c.condDropout < 1))
     problems.push(`condDropout must be in [0, 1), got ${c.condDropout}`);
+  if (c.inputFactors !== 0 && c.inputFactors !== 1)
+    problems.push(`inputFactors must be 0 or 1, got ${JSON.stringify(c.inputFactors)}`);
+  if (!(typeof c.codeResidualDrop === 'number' && c.codeResidualDrop >= 0 && c.codeResidualDrop < 1))
+    problems.push(`codeResidualDrop must be in [0, 1), got ${JSON.stringify(c.codeResidualDrop)}`);
   if (!MODEL_PRESET_NAMES.includes(c.model))
     problems.push(`model must be a preset (${MODEL_PRESET_NAMES.join(', ')}), got ${JSON.stringify(c.model)}`);
   for (const k of ['data', 'init'] as const)

@@ -19,7 +19,7 @@ import {
   Tensor,
   tidy,
 } from '../tensor/index.js';
-import { changedCodeWeights, keepTargets, makeBatch } from './batch.js';
+import { changedCodeWeights, keepTargets, makeBatch, residualDropFlags } from './batch.js';
 import { BucketBatcher } from './buckets.js';
 import { type TrainConfig, trainConfig } from './config.js';
 import { Mixture, type MixtureState } from './mixture.js';
@@ -86,11 +86,12 @@ export class Trainer {
     const { tok } = loaded;
     const upgrade = config.keepCode === 1 && loaded.model.config.keepCode === 0;
     const kept = upgrade ? calibrateKeep(loaded.model.withKeepCode(tok.image), tok, config.seed) : loaded.model;
-    const model = config.maskColorRank
+    const headed = config.maskColorRank
       ? kept.withMaskColor(config.maskColorRank, tok.image)
       : config.codeFactors
         ? kept.withCodeFactors(tok.image)
         : kept;
+    const model = config.inputFactors ? headed.withInputFactors(tok.image) : headed;
     const own = config.data ? loadOwnData(config.data) : null;
     return new Trainer(config, model, tok, Trainer.optimizerFor(model, config), Trainer.mixtureFor(config, own), own);
   }
@@ -105,6 +106,7 @@ export class Trainer {
         keepCode: config.keepCode,
         maskColorRank: config.maskColorRank,
         codeFactorRows: config.codeFactors ? tokenizerFactors(tok.image).rows : 0,
+        inputFactorRows: config.inputFactors ? tokenizerFactors(tok.image).rows : 0,
       },
       config.model,
     );
@@ -175,8 +177,12 @@ export class Trainer {
     const rowLoss = new Float32Array(b.B * b.T);
     const r = tidy(() => {
       this.model.params.zeroGrad();
-      const h = this.model.hidden(b.ids, b.pos2d, b.B, b.T); // (B, T, C)
       const mc = this.model.config;
+      const drop =
+        c.codeResidualDrop > 0
+          ? residualDropFlags(b.ids, mc.textVocabSize, mc.imageCodebookSize, c.codeResidualDrop, c.seed, this.step)
+          : null;
+      const h = this.model.hidden(b.ids, b.pos2d, b.B, b.T, drop); // (B, T, C)
       const weights =
         c.editChangeWeight !== 1 ? changedCodeWeights(b, mc.textVocabSize, mc.imageGrid, c.editChangeWeight) : null;
       const { targets, keepable } = keepTargets(b, mc.textVocabSize, mc.imageGrid, this.model.keepId);

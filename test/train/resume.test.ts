@@ -7,8 +7,16 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runTraining, trainConfig } from '../../src/train/index.js';
 
+// (with codeResidualDrop: its flags come from (seed, step), so the resumed steps draw the same ones)
 const config = trainConfig(
-  { steps: 6, ckptEvery: 3, batchSize: 2, evalN: 0, mixture: { caption: 1, t2i: 1, edit: 1, emoji_caption: 0.3 } },
+  {
+    steps: 6,
+    ckptEvery: 3,
+    batchSize: 2,
+    evalN: 0,
+    codeResidualDrop: 0.3,
+    mixture: { caption: 1, t2i: 1, edit: 1, emoji_caption: 0.3 },
+  },
   'tiny',
 );
 
