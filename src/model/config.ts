@@ -40,12 +40,6 @@ export interface ModelConfig {
    *  of the pixel-linear img.out; the rows are a function of the image tokenizer, which must give exactly
    *  this many. 0: none (checkpoints before it). */
   codeFactorRows: number;
-  /** > 0: factored input codes: a code's input embedding also adds three rows of img.inFactor (this many
-   *  rows, and one more for every position that is not an image code), its tile's foreground mask,
-   *  foreground colour and background colour (code-factors.ts), beside its tile's pixels and its own
-   *  residual row. A code training never showed (every patch of a held-out colour-shape pair) has a zero
-   *  residual row but three trained factor rows. 0: none (checkpoints before it). */
-  inputFactorRows: number;
 }
 
 /** Highest maskColorRank a config may ask for (the model and train configs both check it). */
@@ -71,7 +65,6 @@ const base: ModelConfig = {
   keepCode: 0,
   maskColorRank: 0,
   codeFactorRows: 0,
-  inputFactorRows: 0,
 };
 
 export const MODEL_PRESETS = Object.freeze({
@@ -101,7 +94,6 @@ export const MODEL_LIMITS = Object.freeze({
   tileFeatures: 12_288,
   /** Three factors a code, and one row more. */
   codeFactorRows: 3 * 65_536 + 1,
-  inputFactorRows: 3 * 65_536 + 1,
   /** Parameters in all (a lower bound estimated from the config: 4 bytes each). */
   parameters: 500_000_000,
 });
@@ -115,7 +107,6 @@ export function parameterEstimate(c: Readonly<ModelConfig>): number {
     (V + c.blockSize + c.textVocabSize) * C +
     (c.codeFactorRows ? 1 : 2) * C * c.tileFeatures +
     c.codeFactorRows * C +
-    c.inputFactorRows * C +
     c.maskColorRank * (Math.floor(maskBlocks(c)) + 3) * C
   );
 }
@@ -142,8 +133,8 @@ export function modelConfig(
     } else if (k === 'maskColorRank') {
       if (!Number.isInteger(v) || v < 0 || v > MAX_MASK_COLOR_RANK)
         problems.push(`maskColorRank must be an integer 0..${MAX_MASK_COLOR_RANK}, got ${v}`);
-    } else if (k === 'codeFactorRows' || k === 'inputFactorRows') {
-      if (!Number.isInteger(v) || v < 0) problems.push(`${k} must be an integer >= 0, got ${v}`);
+    } else if (k === 'codeFactorRows') {
+      if (!Number.isInteger(v) || v < 0) problems.push(`codeFactorRows must be an integer >= 0, got ${v}`);
     } else if (!Number.isInteger(v) || v < (k === 'seed' ? 0 : 1))
       problems.push(`${k} must be a positive integer, got ${v}`);
   }

@@ -51,7 +51,6 @@ import {
   type KVCache,
   linear,
   matmul,
-  mul,
   noGrad,
   reshape,
   rowOuter,
@@ -85,11 +84,6 @@ export class MultimodalModel {
    *  the image outputs (K + KEEP) and over the K codes alone: 0 on canonical codes and KEEP, -1e9 on the
    *  other twins. */
   private canonical: Int32Array | null = null;
-  /** With inputFactorRows: each code's mask, foreground and background rows of img.inFactor (index K, not
-   *  an image code: row 0, never read). */
-  private inFactorRows: [Int32Array, Int32Array, Int32Array] | null = null;
-  /** Rows of img.inFactor below this are masks: a code whose first row is one is factored. */
-  private inFactorMasks = 0;
   private twinMask: { outputs: Tensor; codes: Tensor } | null = null;
 
   constructor(
@@ -105,7 +99,6 @@ export class MultimodalModel {
       this.gpt.params.add('img.factor', [config.codeFactorRows, nEmbd], { kind: 'normal', std: 0.02 });
     else this.gpt.params.add('img.out', [config.tileFeatures, nEmbd], { kind: 'normal', std: 0.02 });
     if (config.keepCode) this.gpt.params.add('img.keep', [1, nEmbd], { kind: 'normal', std: 0.02 });
-    if (config.inputFactorRows) this.gpt.params.add('img.inFactor', [config.inputFactorRows, nEmbd], { kind: 'zeros' });
     if (config.maskColorRank) {
       const R = config.maskColorRank;
       this.gpt.params.add('img.mask', [R * maskBlocks(config), nEmbd], { kind: 'normal', std: 0.02 });
@@ -161,16 +154,6 @@ export class MultimodalModel {
         outputs: new Tensor(mask, [this.codeCount], { persistent: true }),
         codes: new Tensor(mask.subarray(0, K), [K], { persistent: true }),
       };
-    }
-    if (this.config.inputFactorRows) {
-      const f = codeFactors(tiles, K, p);
-      if (f.rows !== this.config.inputFactorRows)
-        throw new Error(
-          `MultimodalModel: the image tokenizer's codes have ${f.rows} factor rows, the config's input factors ${this.config.inputFactorRows} (a model with factored input codes keeps the tokenizer it was made with)`,
-        );
-      const pick = (j: number) => Int32Array.from({ length: K + 1 }, (_, k) => (k < K ? f.index[k * 3 + j] : 0));
-      this.inFactorRows = [pick(0), pick(1), pick(2)];
-      this.inFactorMasks = f.masks;
     }
     if (!this.config.maskColorRank) return;
     // block sums: pixel (y, x) of a tile is in block (y >> 1) * (p / 2) + (x >> 1)
@@ -245,36 +228,6 @@ export class MultimodalModel {
     return m;
   }
 
-  /**
-   * A copy of this model with factored input codes (config.inputFactorRows): every weight as it is, and
-   * img.inFactor fitted by least squares so that each factored code's three rows sum as near as they can
-   * to what it reads as now (tile through img.in plus its residual row), over the codes training has read.
-   * A code read as itself reads as before; what changes is the codes never read (residual row zero), which
-   * are now read by their factors.
-   */
-  withInputFactors(image: ImageTokenizer): MultimodalModel {
-    if (this.config.inputFactorRows) return this;
-    const f = tokenizerFactors(image);
-    const K = this.config.imageCodebookSize;
-    const C = this.config.nEmbd;
-    const Vt = this.config.textVocabSize;
-    // what each factored code that has been read (a residual row of its own) reads as now: tile + residual
-    const tiles = noGrad(() => linear(this.tileTable().tiles, this.params.get('img.in'), null).data.slice());
-    const wte = this.params.get('wte').data;
-    const read: number[] = [];
-    for (let k = 0; k < K; k++)
-      if (f.index[k * 3] < f.masks && wte.subarray((Vt + k) * C, (Vt + k + 1) * C).some((v) => v !== 0)) read.push(k);
-    const index = new Int32Array(read.length * 3);
-    const E = new Float32Array(read.length * C);
-    read.forEach((k, i) => {
-      index.set(f.index.subarray(k * 3, k * 3 + 3), i * 3);
-      for (let j = 0; j < C; j++) E[i * C + j] = tiles[k * C + j] + wte[(Vt + k) * C + j];
-    });
-    const m = this.upgraded({ inputFactorRows: f.rows }, image);
-    if (read.length) m.params.get('img.inFactor').data.set(fitFactorTable({ ...f, index }, E, C));
-    return m;
-  }
-
   /** A model of this config with `changes`, every weight of this one copied into it (a grown table, wte
    *  with KEEP's row, keeps its new rows as the constructor made them; a weight the new config has no place
    *  for, img.out once codes are factored, is left behind). */
@@ -306,63 +259,14 @@ export class MultimodalModel {
     return add(r, c);
   }
 
-  /** Added to the token embeddings: 2-D positions, and each image code's tile through img.in. With factored
-   *  input codes, a factored code read by its factors alone (flagged in `alone`, or one whose residual row
-   *  of wte is zero: no training batch ever read it) has its three factor rows instead of its tile. */
-  private extraEmbedding(
-    ids: Int32Array,
-    pos2d: Int32Array,
-    B: number,
-    T: number,
-    alone: Uint8Array | null = null,
-  ): Tensor {
+  /** Added to the token embeddings: 2-D positions, and each image code's tile through img.in. */
+  private extraEmbedding(ids: Int32Array, pos2d: Int32Array, B: number, T: number): Tensor {
     if (pos2d.length !== ids.length) throw new Error(`MultimodalModel: ${ids.length} ids vs ${pos2d.length} pos2d`);
     const Vt = this.config.textVocabSize;
     const K = this.config.imageCodebookSize;
     const codes = Int32Array.from(ids, (id) => (id >= Vt && id < Vt + K ? id - Vt : K));
     const f = embedding(this.tileTable().padded, codes, [B, T]); // (B, T, F), constant
-    const tile = linear(f, this.params.get('img.in'), null); // (B, T, C)
-    const pos = this.pos2dEmbedding(pos2d, B, T);
-    const which = this.inFactorRows ? this.readAlone(codes, alone) : null;
-    if (!which) return add(pos, tile);
-    // tile where read as itself, factor rows where read by factors alone
-    const C = this.config.nEmbd;
-    const own = new Float32Array(ids.length * C).fill(1);
-    for (let i = 0; i < ids.length; i++) if (which[i]) own.fill(0, i * C, (i + 1) * C);
-    const byFactors = Float32Array.from(own, (v) => 1 - v);
-    const table = this.params.get('img.inFactor');
-    let fx: Tensor | null = null;
-    for (const rows of this.inFactorRows!) {
-      const e = embedding(
-        table,
-        Int32Array.from(codes, (k, i) => (which[i] ? rows[k] : 0)),
-        [B, T],
-      );
-      fx = fx ? add(fx, e) : e;
-    }
-    return add(add(pos, mul(tile, Tensor.from(own, [B, T, C]))), mul(fx!, Tensor.from(byFactors, [B, T, C])));
-  }
-
-  /** The positions whose factored code is read by its factor rows alone (null when none is): flagged in
-   *  `alone`, or with a residual row of wte that is all zero. */
-  private readAlone(codes: Int32Array, alone: Uint8Array | null): Uint8Array | null {
-    const K = this.config.imageCodebookSize;
-    const C = this.config.nEmbd;
-    const base = this.config.textVocabSize * C;
-    const wte = this.params.get('wte').data;
-    const first = this.inFactorRows![0];
-    let out: Uint8Array | null = null;
-    for (let i = 0; i < codes.length; i++) {
-      const k = codes[i];
-      if (k === K || first[k] >= this.inFactorMasks) continue; // not a code, or a tile of its own
-      let zero = true;
-      for (let j = base + k * C, e = j + C; zero && j < e; j++) zero = wte[j] === 0;
-      if ((alone && alone[i]) || zero) {
-        out ??= new Uint8Array(codes.length);
-        out[i] = 1;
-      }
-    }
-    return out;
+    return add(this.pos2dEmbedding(pos2d, B, T), linear(f, this.params.get('img.in'), null)); // (B, T, C)
   }
 
   /** Image output k (a code, or KEEP) as the model reads and trains it: with factored codes a code's
@@ -396,8 +300,8 @@ export class MultimodalModel {
 
   /** Final hidden states (B, T, C). ids and pos2d are B*T values, row-major; right padding needs no mask.
    *  residualDrop (B*T flags, training only; TrainConfig.codeResidualDrop): 1 where an image code is read
-   *  without its per-code residual row of wte, as every code training never showed is read (its row is
-   *  still zero): by its tile alone, or with factored input codes by its factor rows alone. */
+   *  without its per-code residual row of wte, by its tile alone, as every code training never showed is
+   *  read (its row is still zero). */
   hidden(ids: Int32Array, pos2d: Int32Array, B: number, T: number, residualDrop: Uint8Array | null = null): Tensor {
     const x = this.readAs(ids);
     let keep: Tensor | null = null;
@@ -409,7 +313,7 @@ export class MultimodalModel {
       for (let i = 0; i < ids.length; i++) if (residualDrop[i]) s.fill(0, i * C, (i + 1) * C);
       keep = Tensor.from(s, [B, T, C]);
     }
-    return this.gpt.hidden(x, B, T, null, this.extraEmbedding(x, pos2d, B, T, residualDrop), keep);
+    return this.gpt.hidden(x, B, T, null, this.extraEmbedding(x, pos2d, B, T), keep);
   }
 
   /** Logits over the image outputs (..., K [+ KEEP]) of hidden states (..., C): (h img.out^T) tiles^T,

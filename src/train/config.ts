@@ -52,9 +52,6 @@ export interface TrainConfig {
    *  pixels; a model folder (init) gains it, the rows fitted by least squares to its code embeddings
    *  (MultimodalModel.withCodeFactors). 0: the model as it is. */
   codeFactors: number;
-  /** 1: factored input codes (ModelConfig.inputFactorRows): a fresh model is built with them, a model
-   *  folder (init) gains them (img.inFactor zero, so it starts as it was). 0: the model as it is. */
-  inputFactors: number;
   /** Probability, for each image code a training batch reads, of reading it without its per-code residual
    *  row of wte (by its tile's features alone). A code no training image holds (every patch of a held-out
    *  colour-shape pair, bench:heldout-codes) has a zero row, so without this the model never reads a code
@@ -94,7 +91,6 @@ const base: TrainConfig = {
   keepCode: 0,
   maskColorRank: 0,
   codeFactors: 0,
-  inputFactors: 0,
   codeResidualDrop: 0,
   mixture: { ...DEFAULT_MIXTURE },
   data: '',
@@ -161,8 +157,6 @@ export function trainConfig(
   if (!(typeof c.clip === 'number' && c.clip > 0)) problems.push(`clip must be > 0, got ${c.clip}`);
   if (!(typeof c.condDropout === 'number' && c.condDropout >= 0 && c.condDropout < 1))
     problems.push(`condDropout must be in [0, 1), got ${c.condDropout}`);
-  if (c.inputFactors !== 0 && c.inputFactors !== 1)
-    problems.push(`inputFactors must be 0 or 1, got ${JSON.stringify(c.inputFactors)}`);
   if (!(typeof c.codeResidualDrop === 'number' && c.codeResidualDrop >= 0 && c.codeResidualDrop < 1))
     problems.push(`codeResidualDrop must be in [0, 1), got ${JSON.stringify(c.codeResidualDrop)}`);
   if (!MODEL_PRESET_NAMES.includes(c.model))

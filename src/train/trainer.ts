@@ -86,12 +86,11 @@ export class Trainer {
     const { tok } = loaded;
     const upgrade = config.keepCode === 1 && loaded.model.config.keepCode === 0;
     const kept = upgrade ? calibrateKeep(loaded.model.withKeepCode(tok.image), tok, config.seed) : loaded.model;
-    const headed = config.maskColorRank
+    const model = config.maskColorRank
       ? kept.withMaskColor(config.maskColorRank, tok.image)
       : config.codeFactors
         ? kept.withCodeFactors(tok.image)
         : kept;
-    const model = config.inputFactors ? headed.withInputFactors(tok.image) : headed;
     const own = config.data ? loadOwnData(config.data) : null;
     return new Trainer(config, model, tok, Trainer.optimizerFor(model, config), Trainer.mixtureFor(config, own), own);
   }
@@ -106,7 +105,6 @@ export class Trainer {
         keepCode: config.keepCode,
         maskColorRank: config.maskColorRank,
         codeFactorRows: config.codeFactors ? tokenizerFactors(tok.image).rows : 0,
-        inputFactorRows: config.inputFactors ? tokenizerFactors(tok.image).rows : 0,
       },
       config.model,
     );
