@@ -13,8 +13,11 @@
 #   6. longest: 12,000 more steps from it (seed 6, peak lr 3e-4), the same mixture with single edits at 3
 #      instead of 2 (a session's turn now sees only the latest image: it is a single edit), keeping a
 #      checkpoint every 4,000 steps;
+#   7. read: 1,500 more steps from it (seed 7, the same mixture and lr) with codeResidualDrop 0.5: each
+#      image code read without its per-code residual row half of the time, as the codes no training image
+#      holds (a held-out colour-shape pair's) are always read;
 #   then the model folder is exported to OUT/model.
-#   bash scripts/train-long.sh [OUT]     (default runs/long-recipe; ~4 h 50 min on 2 free cores)
+#   bash scripts/train-long.sh [OUT]     (default runs/long-recipe; ~5 h on 2 free cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/long-recipe}
@@ -50,5 +53,7 @@ stage "$OUT/longer" --init "$OUT/more/checkpoint" --steps 16000 --set lr=0.0005 
   --set seed=5 --set "mixture=$MIX_ASK" --keep-checkpoints 4000
 stage "$OUT/longest" --init "$OUT/longer/checkpoint" --steps 12000 --set lr=0.0003 --set warmup=20 --set evalN=0 \
   --set seed=6 --set "mixture=$MIX_EDIT" --keep-checkpoints 4000
-$TESSERA export "$OUT/longest/checkpoint" "$OUT/model"
+stage "$OUT/read" --init "$OUT/longest/checkpoint" --steps 1500 --set lr=0.0003 --set warmup=20 --set evalN=0 \
+  --set seed=7 --set "mixture=$MIX_EDIT" --set codeResidualDrop=0.5
+$TESSERA export "$OUT/read/checkpoint" "$OUT/model"
 echo "model: $OUT/model (tessera eval --checkpoint $OUT/model)"

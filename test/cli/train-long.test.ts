@@ -32,16 +32,16 @@ const mixture = (line: string): Record<string, number> | null => {
   return m ? (JSON.parse(m[1]) as Record<string, number>) : null;
 };
 
-test('train-long.sh: six stages in order, each from the last, then the export of the last', () => {
+test('train-long.sh: seven stages in order, each from the last, then the export of the last', () => {
   const out = join(dir, 'fresh');
   const lines = dryRun(out).filter((l) => l.startsWith('train') || l.startsWith('export'));
-  const stages = ['quick', 'continue', 'keep', 'more', 'longer', 'longest'];
+  const stages = ['quick', 'continue', 'keep', 'more', 'longer', 'longest', 'read'];
   assert.equal(lines.length, stages.length + 1, lines.join('\n'));
   stages.forEach((s, i) => {
     assert.equal(arg(lines[i], '--out'), `${out}/${s}`);
     assert.equal(arg(lines[i], '--init'), i === 0 ? null : `${out}/${stages[i - 1]}/checkpoint`);
   });
-  assert.equal(lines.at(-1), `export ${out}/longest/checkpoint ${out}/model`);
+  assert.equal(lines.at(-1), `export ${out}/read/checkpoint ${out}/model`);
   // the longer stage adds ask; the longest stage also weighs single edits 3 instead of 2, nothing else
   const longer = mixture(lines[4])!;
   const longest = mixture(lines[5])!;
@@ -50,6 +50,11 @@ test('train-long.sh: six stages in order, each from the last, then the export of
   assert.deepEqual(longest, { ...longer, edit: 3 });
   assert.equal(arg(lines[5], '--steps'), '12000');
   assert.match(lines[5], /--set lr=0.0003 /);
+  // the read stage: the longest stage's mixture and rate, with codeResidualDrop, and only there
+  assert.deepEqual(mixture(lines[6]), longest);
+  assert.equal(arg(lines[6], '--steps'), '1500');
+  assert.match(lines[6], /--set lr=0.0003 .*--set codeResidualDrop=0.5 --out /);
+  assert.ok(lines.slice(0, 6).every((l) => !l.includes('codeResidualDrop')));
 });
 
 test('train-long.sh: a finished stage is skipped, a started one resumed', () => {
