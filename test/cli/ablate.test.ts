@@ -6,31 +6,14 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { Command } from 'commander';
 import { registerAblate } from '../../src/cli/commands/ablate.js';
 import { registerTrain } from '../../src/cli/commands/train.js';
+import { runCommand } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-cli-ablate-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<{ out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  console.log = (...a: unknown[]) => out.push(a.join(' '));
-  console.error = (...a: unknown[]) => err.push(a.join(' '));
-  try {
-    const program = new Command().exitOverride();
-    registerTrain(program);
-    registerAblate(program);
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-  return { out, err };
-}
+const run = (args: string[]) => runCommand([registerTrain, registerAblate], args);
 
 test('ablate --joint: equal items per skill, intervals in the table, an interrupted arm resumed exactly', async () => {
   const joint = join(dir, 'joint');

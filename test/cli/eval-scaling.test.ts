@@ -5,31 +5,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { Command } from 'commander';
 import { registerEval, registerEvalScaling } from '../../src/cli/commands/eval.js';
 import { registerTrain } from '../../src/cli/commands/train.js';
+import { runCommand } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-cli-scaling-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<string[]> {
-  const logs: string[] = [];
-  const log = console.log;
-  const err = console.error;
-  console.log = (...a: unknown[]) => logs.push(a.join(' '));
-  console.error = () => {};
-  try {
-    const program = new Command().exitOverride();
-    registerTrain(program);
-    registerEval(program);
-    registerEvalScaling(program);
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    console.log = log;
-    console.error = err;
-  }
-  return logs;
-}
+const run = async (args: string[]) => (await runCommand([registerTrain, registerEval, registerEvalScaling], args)).out;
 
 test('train --keep-checkpoints 2, eval-scaling over the run, eval --json on one checkpoint', async () => {
   const out = join(dir, 'run');

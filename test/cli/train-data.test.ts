@@ -6,35 +6,20 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { Command } from 'commander';
 import { registerData } from '../../src/cli/commands/data.js';
 import { registerEvalData } from '../../src/cli/commands/eval.js';
 import { registerImageTokenizer } from '../../src/cli/commands/image-tokenizer.js';
 import { registerTrain } from '../../src/cli/commands/train.js';
 import { defaultModelDir } from '../../src/model/index.js';
+import { runCommand } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-cli-data-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs one command line in-process; returns what it printed (stdout and stderr). */
 async function run(args: string[]): Promise<{ out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (...a: unknown[]) => out.push(a.join(' '));
-  console.error = (...a: unknown[]) => err.push(a.join(' '));
-  try {
-    const program = new Command().exitOverride();
-    registerTrain(program);
-    registerData(program);
-    registerEvalData(program);
-    registerImageTokenizer(program);
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-  return { out: out.join('\n'), err: err.join('\n') };
+  const r = await runCommand([registerTrain, registerData, registerEvalData, registerImageTokenizer], args);
+  return { out: r.out.join('\n'), err: r.err.join('\n') };
 }
 
 describe('tessera train on own data', () => {
