@@ -50,15 +50,16 @@ describePostgres('the server on PostgreSQL', await postgresForTests(), (pg) => {
     assert.equal(f.status, 201);
     assert.equal(f.body.seed, 4);
     const id = (await call('/v1/sessions', json({ seed: 2 }))).body.id;
+    // sent as written (raw_prompt) so that the library's session gets the same text
     const texts = [PROMPT, 'make the circle blue'];
     const lib = loadModel(defaultModelDir());
     const ref = new Session('ref', 2);
     const want = texts.map((text) => ref.addTurn(lib, { text }).output);
-    const t1 = await call(`/v1/sessions/${id}/turns`, json({ text: texts[0] }));
+    const t1 = await call(`/v1/sessions/${id}/turns`, json({ text: texts[0], raw_prompt: true }));
     assert.equal(t1.status, 201);
     await server!.close();
     await start(url);
-    const t2 = await call(`/v1/sessions/${id}/turns`, json({ text: texts[1] }));
+    const t2 = await call(`/v1/sessions/${id}/turns`, json({ text: texts[1], raw_prompt: true }));
     assert.equal(t2.status, 201);
     for (const [k, t] of [t1, t2].entries()) {
       const img = t.body.turn.output.find((o: { kind: string }) => o.kind === 'image');
