@@ -53,11 +53,14 @@ export function judgeCaption(
       +(g.color === e.color) + +(g.shape === e.shape) + +(g.size === e.size) + +(g.cell === e.cell);
     const best = left.reduce<ReadObject | null>((b, g) => (!b || agree(g) > agree(b) ? g : b), null);
     if (best) left.splice(left.indexOf(best), 1);
-    note('color', best?.color === e.color);
-    note('shape', best?.shape === e.shape);
-    note('size', best?.size === e.size);
-    note('cell', best?.cell === e.cell);
-    noteObject?.(e, best?.color === e.color && best.shape === e.shape && best.size === e.size && best.cell === e.cell);
+    const right = {
+      color: best?.color === e.color,
+      shape: best?.shape === e.shape,
+      size: best?.size === e.size,
+      cell: best?.cell === e.cell,
+    };
+    for (const [a, ok] of Object.entries(right)) note(a as Attribute, ok);
+    noteObject?.(e, right.color && right.shape && right.size && right.cell);
   }
   const sign = readSign(text);
   if (expected.sign || sign) note('word', sign === expected.sign);

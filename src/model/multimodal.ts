@@ -304,16 +304,16 @@ export class MultimodalModel {
    *  read (its row is still zero). */
   hidden(ids: Int32Array, pos2d: Int32Array, B: number, T: number, residualDrop: Uint8Array | null = null): Tensor {
     const x = this.readAs(ids);
-    let keep: Tensor | null = null;
+    let rowScale: Tensor | null = null;
     if (residualDrop) {
       const C = this.config.nEmbd;
       if (residualDrop.length !== ids.length)
         throw new Error(`MultimodalModel.hidden: ${residualDrop.length} residual flags for ${ids.length} ids`);
       const s = new Float32Array(ids.length * C).fill(1);
       for (let i = 0; i < ids.length; i++) if (residualDrop[i]) s.fill(0, i * C, (i + 1) * C);
-      keep = Tensor.from(s, [B, T, C]);
+      rowScale = Tensor.from(s, [B, T, C]);
     }
-    return this.gpt.hidden(x, B, T, null, this.extraEmbedding(x, pos2d, B, T), keep);
+    return this.gpt.hidden(x, B, T, null, this.extraEmbedding(x, pos2d, B, T), rowScale);
   }
 
   /** Logits over the image outputs (..., K [+ KEEP]) of hidden states (..., C): (h img.out^T) tiles^T,

@@ -1,10 +1,9 @@
 // Runs one tessera command line in-process (the commands registered by `registers`, as src/cli/index.ts
 // does) and returns the lines it printed on stdout and stderr; a command that fails rejects.
-import type { Command as CommandType } from 'commander';
 import { Command } from 'commander';
 
 export async function runCommand(
-  registers: readonly ((program: CommandType) => void)[],
+  registers: readonly ((program: Command) => void)[],
   args: string[],
 ): Promise<{ out: string[]; err: string[] }> {
   const out: string[] = [];
