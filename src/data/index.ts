@@ -129,6 +129,7 @@ export {
   type Asked,
   allRephrased,
   type QuestionForm,
+  sampleDetail,
   sampleRephrased,
   UNTRAINED_FORMS,
   type UntrainedForm,
