@@ -129,7 +129,6 @@ export {
   type Asked,
   allRephrased,
   type QuestionForm,
-  sampleDetail,
   sampleRephrased,
   UNTRAINED_FORMS,
   type UntrainedForm,

@@ -22,24 +22,15 @@ export const WORLD_TASKS = [
   'letters_ocr',
   'plan',
   'ask',
-  'detail',
-  't2i_shape_first',
 ] as const;
 export const TASK_KINDS = [...WORLD_TASKS, 'emoji_caption', 'emoji_edit'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
-/** World tasks that only train: signs of random letter strings, the text-only plan, questions in
- *  other phrasings (ask) and yes/no questions on details a glance misses (detail). Evaluation leaves
+/** World tasks that only train: signs of random letter strings, the text-only plan and questions in
+ *  other phrasings (ask). Evaluation leaves
  *  them out (their held-out items are what the factor items and compound plans already measure), and so
  *  does the corpus a fresh run's text tokenizer is trained on (it stays what it was before them). */
-export const TRAINING_AID_TASKS: readonly TaskKind[] = [
-  'letters_t2i',
-  'letters_ocr',
-  'plan',
-  'ask',
-  'detail',
-  't2i_shape_first',
-];
+export const TRAINING_AID_TASKS: readonly TaskKind[] = ['letters_t2i', 'letters_ocr', 'plan', 'ask'];
 
 export interface ImageRef {
   pixels: RgbImage;

@@ -24,15 +24,7 @@ export const DEFAULT_MIXTURE: Readonly<Partial<Record<TaskKind, number>>> = Obje
 });
 
 /** Tasks whose answers are images (generation) and whose answers are text (understanding). */
-export const GENERATION_TASKS: readonly TaskKind[] = [
-  't2i',
-  'edit',
-  'chain',
-  'fact_t2i',
-  'emoji_edit',
-  'letters_t2i',
-  't2i_shape_first',
-];
+export const GENERATION_TASKS: readonly TaskKind[] = ['t2i', 'edit', 'chain', 'fact_t2i', 'emoji_edit', 'letters_t2i'];
 export const UNDERSTANDING_TASKS: readonly TaskKind[] = [
   'caption',
   'vqa',
@@ -42,7 +34,6 @@ export const UNDERSTANDING_TASKS: readonly TaskKind[] = [
   'letters_ocr',
   'plan',
   'ask',
-  'detail',
 ];
 
 export interface MixtureState {

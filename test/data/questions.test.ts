@@ -1,21 +1,18 @@
 // The `ask` task's phrasings (src/data/world/questions.ts): answers right on a scene built by hand, every
 // phrasing drawn, items valid and a pure function of their index, and none of its questions, nor any of
-// sampleQuestion's or the `detail` task's, is a form bench:questions keeps out of training. `detail`:
-// every answer checked against the scene, half of them yes, bare heads asked about a bow.
+// sampleQuestion's, is a form bench:questions keeps out of training.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   allRephrased,
   makeWorldItem,
   type Scene,
-  sampleDetail,
   sampleQuestion,
   sampleRephrased,
   sampleScene,
   UNTRAINED_FORMS,
   validateItem,
 } from '../../src/data/index.js';
-import { CELL_NAMES } from '../../src/data/world/spec.js';
 import { Rng } from '../../src/tensor/index.js';
 
 const SCENE: Scene = {
@@ -78,8 +75,6 @@ test('the bench forms stay out of training: no ask phrasing or sampleQuestion te
     for (const x of allRephrased(s, o)) trained.add(x.q);
     trained.add(sampleQuestion(rng, s).q);
     trained.add(sampleRephrased(rng, s).q);
-    const d = sampleDetail(rng, s);
-    if (d) trained.add(d.q);
     for (const f of UNTRAINED_FORMS) {
       const x = f.ask(s, o);
       if (x) bench.add(x.q);
@@ -105,46 +100,4 @@ test('ask items: valid, a pure function of their index, answered right, and ever
     forms.add(match.form);
   }
   assert.equal(forms.size, allRephrased(SCENE, SCENE.objects[0]).length, 'every phrasing was drawn');
-});
-
-test('detail items: valid, answered right from the scene, half yes, and a bare head is asked about a bow', () => {
-  const answers = { yes: 0, no: 0 };
-  const bareBow = { yes: 0, no: 0 };
-  const relations = new Set<string>();
-  for (let i = 0; i < 1500; i++) {
-    const it = makeWorldItem('detail', i % 2 ? 'train' : 'heldout', 4, i);
-    assert.deepEqual(validateItem(it), []);
-    const s = it.segments[0].image!.scene!;
-    const [q, a] = [it.segments[1].text!, it.segments[2].text!] as [string, 'yes' | 'no'];
-    answers[a]++;
-    const wearing = /^is the character wearing (a (\w+)|anything)\?$/.exec(q);
-    if (wearing) {
-      const worn = s.character!.accessory;
-      assert.equal(a === 'yes', wearing[2] ? worn === wearing[2] : worn !== 'none', q);
-      if (worn === 'none' && wearing[2] === 'bow') bareBow[a]++;
-      continue;
-    }
-    const rel = /^is the (.+?) (left of|right of|above|below) the (.+)\?$/.exec(q);
-    assert.ok(rel, `${q}: an accessory or a relation`);
-    relations.add(rel[2]);
-    const find = (ref: string) => {
-      const phrase = (o: (typeof s.objects)[number]) => `${o.size} ${o.color} ${o.shape}`;
-      const hit = s.objects.filter((o) => ref === phrase(o) || ref === `${phrase(o)} at the ${CELL_NAMES[o.cell]}`);
-      assert.equal(hit.length, 1, `${ref} names one object`);
-      return hit[0].cell;
-    };
-    const [p, r] = [find(rel[1]), find(rel[3])];
-    const holds = {
-      'left of': p % 3 < r % 3,
-      'right of': p % 3 > r % 3,
-      above: Math.floor(p / 3) < Math.floor(r / 3),
-      below: Math.floor(p / 3) > Math.floor(r / 3),
-    }[rel[2]];
-    assert.equal(a === 'yes', holds, q);
-  }
-  assert.ok(Math.abs(answers.yes - answers.no) < 150, `yes ${answers.yes}, no ${answers.no}`);
-  assert.deepEqual([...relations].sort(), ['above', 'below', 'left of', 'right of']);
-  assert.ok(bareBow.no > 50 && bareBow.yes === 0, `bare heads asked about a bow: ${JSON.stringify(bareBow)}`);
-  // a scene with neither a character nor two objects has no detail to ask
-  assert.equal(sampleDetail(new Rng(1), { ...SCENE, objects: SCENE.objects.slice(0, 1) }), null);
 });

@@ -9,9 +9,8 @@
 // questions put in words the model never trained on.
 
 import type { Rng } from '../../tensor/index.js';
-import { refer } from './edits.js';
 import { objectPhrase, type Scene, type SceneObject } from './scene.js';
-import { ACCESSORIES, CELL_NAMES } from './spec.js';
+import { CELL_NAMES } from './spec.js';
 
 export interface Asked {
   q: string;
@@ -131,37 +130,3 @@ export const UNTRAINED_FORMS: UntrainedForm[] = [
     trained: (s) => (s.sign ? { q: 'what does the sign say?', a: s.sign.toLowerCase() } : null),
   },
 ];
-
-const RELATIONS = [
-  { words: 'left of', holds: (a: number, b: number) => a % 3 < b % 3 },
-  { words: 'right of', holds: (a: number, b: number) => a % 3 > b % 3 },
-  { words: 'above', holds: (a: number, b: number) => Math.floor(a / 3) < Math.floor(b / 3) },
-  { words: 'below', holds: (a: number, b: number) => Math.floor(a / 3) > Math.floor(b / 3) },
-];
-
-/**
- * A yes/no question on a detail a glance misses, answered yes half the time (the `detail` task): whether
- * the character wears an accessory (a bow differs from a bare head in one patch, the top right one, and a
- * model asked only "what is the character wearing?" read the top left one and answered "a bow" for every
- * bare head: bench:accessory-reads), or where one object is relative to another (left of, right of, above,
- * below; asked two ways only, by the vqa task, it was answered below chance). Null when the scene has
- * neither a character nor two objects.
- */
-export function sampleDetail(rng: Rng, s: Scene): Asked | null {
-  const canRelate = s.objects.length >= 2;
-  if (!s.character && !canRelate) return null;
-  const yes = rng.chance(0.5);
-  const answer = (b: boolean) => (b ? 'yes' : 'no');
-  if (s.character && (!canRelate || rng.chance(0.5))) {
-    const worn = s.character.accessory;
-    if (rng.chance(1 / 3)) return { q: 'is the character wearing anything?', a: answer(worn !== 'none') };
-    const others = ACCESSORIES.filter((x) => x !== 'none' && x !== worn);
-    // not worn: a bow half the time, the accessory a bare head is taken for
-    const asked = yes && worn !== 'none' ? worn : others.includes('bow') && rng.chance(0.5) ? 'bow' : rng.pick(others);
-    return { q: `is the character wearing a ${asked}?`, a: answer(asked === worn) };
-  }
-  const [p, r] = rng.shuffled(s.objects);
-  const fits = RELATIONS.filter((x) => x.holds(p.cell, r.cell) === yes);
-  const rel = rng.pick(fits.length > 0 ? fits : RELATIONS);
-  return { q: `is ${refer(s, p)} ${rel.words} ${refer(s, r)}?`, a: answer(rel.holds(p.cell, r.cell)) };
-}

@@ -86,8 +86,8 @@ export function characterPhrase(c: Character): string {
 }
 
 /** The canonical caption: objects in cell order, then the character, then the sign, then the background. */
-export function caption(s: Scene, phrase: (o: SceneObject) => string = objectPhrase): string {
-  const parts = s.objects.map((o) => `a ${phrase(o)} at the ${CELL_NAMES[o.cell]}`);
+export function caption(s: Scene): string {
+  const parts = s.objects.map((o) => `a ${objectPhrase(o)} at the ${CELL_NAMES[o.cell]}`);
   if (s.character) parts.push(`${characterPhrase(s.character)} at the ${CELL_NAMES[s.character.cell]}`);
   if (s.sign) parts.push(`a sign that says ${s.sign}`);
   const list =
@@ -98,9 +98,4 @@ export function caption(s: Scene, phrase: (o: SceneObject) => string = objectPhr
 /** The t2i prompt: the caption with a leading verb. */
 export function describePrompt(s: Scene): string {
   return `draw ${caption(s)}`;
-}
-
-/** The t2i prompt with each object's shape before its colour ("a large circle in blue at the top left"). */
-export function describePromptShapeFirst(s: Scene): string {
-  return `draw ${caption(s, (o) => `${o.size} ${o.shape} in ${o.color}`)}`;
 }

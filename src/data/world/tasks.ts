@@ -6,8 +6,7 @@
 // is one patch, so a model that maps letters to glyphs can write and read words it never saw. `plan` is
 // the compound task's plan without its images: the instruction's steps copied into a numbered list, a
 // text-only item a tenth the length of a compound one. `ask` is question answering in other phrasings
-// (questions.ts); `detail` asks yes or no about what a glance misses (an accessory, where one object is
-// relative to another; questions.ts sampleDetail).
+// (questions.ts).
 
 import { Rng } from '../../tensor/index.js';
 import {
@@ -23,10 +22,10 @@ import {
 import { applyEdit, type Edit, editInstruction, editRegions, refer, sampleEdit } from './edits.js';
 import { FACTS } from './facts.js';
 import { LETTERS } from './font.js';
-import { sampleDetail, sampleRephrased } from './questions.js';
+import { sampleRephrased } from './questions.js';
 import { renderScene } from './render.js';
 import { type Split, sampleScene, sceneSplit } from './sample.js';
-import { caption, describePrompt, describePromptShapeFirst, objectPhrase, type Rect, type Scene } from './scene.js';
+import { caption, describePrompt, objectPhrase, type Rect, type Scene } from './scene.js';
 import {
   BACKGROUNDS,
   CELL_NAMES,
@@ -150,13 +149,6 @@ export function makeWorldItem(task: WorldTask, split: Split, seed: number, index
       const { q, a } = sampleRephrased(rng, s);
       return mk([userImage(img(s)), userText(q), modelText(a, { type: 'text', answer: a })]);
     }
-    case 'detail': {
-      for (;;) {
-        const s = sampleScene(rng, split);
-        const x = sampleDetail(rng, s);
-        if (x) return mk([userImage(img(s)), userText(x.q), modelText(x.a, { type: 'text', answer: x.a })]);
-      }
-    }
     case 'ocr':
     case 'letters_ocr': {
       const s = task === 'ocr' ? sampleWithSign(rng, split) : sampleWithLetters(rng, split);
@@ -167,10 +159,6 @@ export function makeWorldItem(task: WorldTask, split: Split, seed: number, index
     case 'letters_t2i': {
       const s = task === 't2i' ? sampleScene(rng, split) : sampleWithLetters(rng, split);
       return mk([userText(describePrompt(s)), modelImage(img(s), { type: 'scene', scene: s })]);
-    }
-    case 't2i_shape_first': {
-      const s = sampleScene(rng, split);
-      return mk([userText(describePromptShapeFirst(s)), modelImage(img(s), { type: 'scene', scene: s })]);
     }
     case 'edit': {
       const s = sampleScene(rng, split);
