@@ -16,8 +16,11 @@
 #   7. read: 1,500 more steps from it (seed 7, the same mixture and lr) with codeResidualDrop 0.5: each
 #      image code read without its per-code residual row half of the time, as the codes no training image
 #      holds (a held-out colour-shape pair's) are always read;
+#   8. read-more: 24,000 more steps from it (seed 8, the same mixture, lr and drop), keeping a checkpoint
+#      every 6,000 steps (the scaling table);
 #   then the model folder is exported to OUT/model.
-#   bash scripts/train-long.sh [OUT]     (default runs/long-recipe; ~5 h on 2 free cores)
+#   bash scripts/train-long.sh [OUT]     (default runs/long-recipe; ~5 h on 2 free cores of the first
+#   machine, ~1 h 40 min on the second, whose cores run it ~3-5x as fast)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/long-recipe}
@@ -55,5 +58,7 @@ stage "$OUT/longest" --init "$OUT/longer/checkpoint" --steps 12000 --set lr=0.00
   --set seed=6 --set "mixture=$MIX_EDIT" --keep-checkpoints 4000
 stage "$OUT/read" --init "$OUT/longest/checkpoint" --steps 1500 --set lr=0.0003 --set warmup=20 --set evalN=0 \
   --set seed=7 --set "mixture=$MIX_EDIT" --set codeResidualDrop=0.5
-$TESSERA export "$OUT/read/checkpoint" "$OUT/model"
+stage "$OUT/read-more" --init "$OUT/read/checkpoint" --steps 24000 --set lr=0.0003 --set warmup=20 --set evalN=0 \
+  --set seed=8 --set "mixture=$MIX_EDIT" --set codeResidualDrop=0.5 --keep-checkpoints 6000
+$TESSERA export "$OUT/read-more/checkpoint" "$OUT/model"
 echo "model: $OUT/model (tessera eval --checkpoint $OUT/model)"

@@ -32,16 +32,16 @@ const mixture = (line: string): Record<string, number> | null => {
   return m ? (JSON.parse(m[1]) as Record<string, number>) : null;
 };
 
-test('train-long.sh: seven stages in order, each from the last, then the export of the last', () => {
+test('train-long.sh: eight stages in order, each from the last, then the export of the last', () => {
   const out = join(dir, 'fresh');
   const lines = dryRun(out).filter((l) => l.startsWith('train') || l.startsWith('export'));
-  const stages = ['quick', 'continue', 'keep', 'more', 'longer', 'longest', 'read'];
+  const stages = ['quick', 'continue', 'keep', 'more', 'longer', 'longest', 'read', 'read-more'];
   assert.equal(lines.length, stages.length + 1, lines.join('\n'));
   stages.forEach((s, i) => {
     assert.equal(arg(lines[i], '--out'), `${out}/${s}`);
     assert.equal(arg(lines[i], '--init'), i === 0 ? null : `${out}/${stages[i - 1]}/checkpoint`);
   });
-  assert.equal(lines.at(-1), `export ${out}/read/checkpoint ${out}/model`);
+  assert.equal(lines.at(-1), `export ${out}/read-more/checkpoint ${out}/model`);
   // the longer stage adds ask; the longest stage also weighs single edits 3 instead of 2, nothing else
   const longer = mixture(lines[4])!;
   const longest = mixture(lines[5])!;
@@ -50,11 +50,15 @@ test('train-long.sh: seven stages in order, each from the last, then the export 
   assert.deepEqual(longest, { ...longer, edit: 3 });
   assert.equal(arg(lines[5], '--steps'), '12000');
   assert.match(lines[5], /--set lr=0.0003 /);
-  // the read stage: the longest stage's mixture and rate, with codeResidualDrop, and only there
+  // the read stage: the longest stage's mixture and rate, with codeResidualDrop, and only there and after
   assert.deepEqual(mixture(lines[6]), longest);
   assert.equal(arg(lines[6], '--steps'), '1500');
   assert.match(lines[6], /--set lr=0.0003 .*--set codeResidualDrop=0.5 --out /);
   assert.ok(lines.slice(0, 6).every((l) => !l.includes('codeResidualDrop')));
+  // read-more: the read stage again for 24,000 steps, a fresh stream (seed 8), a checkpoint every 6,000
+  assert.deepEqual(mixture(lines[7]), longest);
+  assert.equal(arg(lines[7], '--steps'), '24000');
+  assert.match(lines[7], /--set lr=0.0003 .*--set seed=8 .*--set codeResidualDrop=0.5 --keep-checkpoints 6000 --out /);
 });
 
 test('train-long.sh: a finished stage is skipped, a started one resumed', () => {
