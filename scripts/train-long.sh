@@ -19,8 +19,9 @@
 #   8. read-more: 24,000 more steps from it (seed 8, the same mixture, lr and drop), keeping a checkpoint
 #      every 6,000 steps (the scaling table);
 #   then the model folder is exported to OUT/model.
-#   bash scripts/train-long.sh [OUT]     (default runs/long-recipe; ~5 h on 2 free cores of the first
-#   machine, ~1 h 40 min on the second, whose cores run it ~3-5x as fast)
+#   bash scripts/train-long.sh [OUT]     (default runs/long-recipe; ~7 h on 2 free cores of the first
+#   machine, a 2-core Zen 1, of which the eighth stage is ~2 h; that stage took 46 min on the second,
+#   whose cores train ~5x as fast)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/long-recipe}
