@@ -21,6 +21,7 @@ export interface TrainConfig {
   batchTokens: number;
   lr: number;
   warmup: number;
+  /** AdamW's decoupled decay of matrices (each step scales them by 1 - lr * weightDecay). */
   weightDecay: number;
   /** Global gradient-norm clip. */
   clip: number;
@@ -152,8 +153,9 @@ export function trainConfig(
   }
   if (c.batchTokens === 0 && c.batchSize < 1) problems.push('batchSize must be >= 1 when batchTokens is 0');
   if (!(typeof c.lr === 'number' && c.lr > 0 && c.lr <= 1)) problems.push(`lr must be in (0, 1], got ${c.lr}`);
-  if (!(typeof c.weightDecay === 'number' && c.weightDecay >= 0 && c.weightDecay < 1))
-    problems.push(`weightDecay must be in [0, 1), got ${c.weightDecay}`);
+  // Decoupled decay scales each matrix by (1 - lr * weightDecay) a step, which must stay positive.
+  if (!(typeof c.weightDecay === 'number' && c.weightDecay >= 0 && c.lr * c.weightDecay < 1))
+    problems.push(`weightDecay must be >= 0 with lr * weightDecay < 1, got ${c.weightDecay} (lr ${c.lr})`);
   if (!(typeof c.clip === 'number' && c.clip > 0)) problems.push(`clip must be > 0, got ${c.clip}`);
   if (!(typeof c.condDropout === 'number' && c.condDropout >= 0 && c.condDropout < 1))
     problems.push(`condDropout must be in [0, 1), got ${c.condDropout}`);
