@@ -18,8 +18,8 @@ import {
   OBJECT_COLORS,
   type ObjectColor,
   parseImage,
-  renderScene,
   type RgbImage,
+  renderScene,
   type Scene,
   SHAPES,
   type Shape,
@@ -56,7 +56,11 @@ function main(): void {
   const modelDir = process.argv[2] ?? defaultModelDir();
   const { model, tok } = loadModel(modelDir);
   const t0 = performance.now();
-  const tally = { heldout: new Map<Outcome, number>(), trained: new Map<Outcome, number>(), t2i: new Map<Outcome, number>() };
+  const tally = {
+    heldout: new Map<Outcome, number>(),
+    trained: new Map<Outcome, number>(),
+    t2i: new Map<Outcome, number>(),
+  };
   const count = (m: Map<Outcome, number>, o: Outcome) => m.set(o, (m.get(o) ?? 0) + 1);
   const pairs = OBJECT_COLORS.flatMap((c) => SHAPES.map((s) => [c, s] as const));
   let k = 0;

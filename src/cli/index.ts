@@ -9,7 +9,13 @@ import { registerChat } from './commands/chat.js';
 import { registerData } from './commands/data.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
-import { registerEval, registerEvalData, registerEvalDialogue, registerEvalScaling } from './commands/eval.js';
+import {
+  registerCompare,
+  registerEval,
+  registerEvalData,
+  registerEvalDialogue,
+  registerEvalScaling,
+} from './commands/eval.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerImageTokenizer } from './commands/image-tokenizer.js';
 import { registerServe } from './commands/serve.js';
@@ -39,6 +45,7 @@ registerWorld(program);
 registerData(program);
 registerTrain(program);
 registerEval(program);
+registerCompare(program);
 registerEvalData(program);
 registerEvalDialogue(program);
 registerEvalScaling(program);

@@ -102,6 +102,9 @@ export interface EvalOptions extends SampleOptions {
   /** Also judge every produced image with the lenient verifier (malformed shapes accepted, as before the
    *  tolerance on unexplained pixels): EvalResult.lenient, a before/after on the same outputs. */
   lenient?: boolean;
+  /** Called with every judgement the metrics average (the strict verifier's), in order, and the item it
+   *  judges: what pairs two models' judgements of the same items (./compare.ts). */
+  onJudgement?: (item: string, key: MetricKey, value: number) => void;
 }
 
 export interface EvalResult {
@@ -130,17 +133,20 @@ export function evaluate(model: MultimodalModel, tok: Tokenizers, items: TaskIte
   const stats = emptyStats();
   const lenient = emptyStats();
   const only = o.keys ? new Set(o.keys) : null;
-  const noter = (into: Record<MetricKey, MetricStat>) => (k: MetricKey, v: number) => {
+  let current = '';
+  const noter = (into: Record<MetricKey, MetricStat>, report: boolean) => (k: MetricKey, v: number) => {
     if (only && !only.has(k)) return;
     into[k].n++;
     into[k].sum += v;
     into[k].sumSq += v * v;
+    if (report) o.onJudgement?.(current, k, v);
   };
-  const note = noter(stats);
-  const noteLenient = noter(lenient);
+  const note = noter(stats, true);
+  const noteLenient = noter(lenient, false);
   const opts: EvalOptions = { guidance: DEFAULT_GUIDANCE, temperature: 0, ...o };
   const room = o.minRoom ?? tok.image.grid ** 2 + 4;
   for (const item of items) {
+    current = item.id;
     const cond = buildSequence(item, tok);
     const uncond = buildSequence(item, tok, { dropText: true });
     for (let k = 0; k < cond.turns.length; k++) {

@@ -5,9 +5,18 @@
 //   scores of captions and answers, and a 95% interval with every metric (Wilson for rates).
 // - `tessera eval`'s protocol and output: evaluateHeldout, formatMetricTable, formatInterval, metricRows;
 //   the scaling table along a run: findCheckpoints, formatScalingTable, scalingSvg.
+// - Two checkpoints on the same items: compareModels (every metric's paired difference, `tessera compare`).
 // - Dialogues: evaluateDialogue (closed-loop edit chains, plans, imagine-then-answer).
 
 export { judgeAnswer, judgeCaption, readObjects } from './attributes.js';
+export {
+  type ComparedMetric,
+  collectJudgements,
+  compareJudgements,
+  compareModels,
+  type Judgements,
+  pairJudgements,
+} from './compare.js';
 export {
   DIALOGUE_KEYS,
   DIALOGUE_PARTS,

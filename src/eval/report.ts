@@ -28,18 +28,25 @@ export interface HeldoutEvalOptions {
   keepBias?: number;
   /** Also the lenient verifier's verdicts on the same outputs (EvalResult.lenient). */
   lenient?: boolean;
+  /** EvalOptions.onJudgement; the factor items' ids are given as `factor/ID` (they are a second list). */
+  onJudgement?: (item: string, key: MetricKey, value: number) => void;
 }
 
 /** The evaluation `tessera eval` runs: task items, then factor items pooled into the factor metrics. */
 export function evaluateHeldout(model: MultimodalModel, tok: Tokenizers, o: HeldoutEvalOptions): EvalResult {
   const split = o.split ?? 'heldout';
   const opts = { guidance: o.guidance, keepBias: o.keepBias, lenient: o.lenient };
-  const r = evaluate(model, tok, evaluationItems(o.tasks, o.n, 1000, split), opts);
+  const r = evaluate(model, tok, evaluationItems(o.tasks, o.n, 1000, split), { ...opts, onJudgement: o.onJudgement });
   const fn = split === 'heldout' ? (o.factorN ?? o.n) : 0;
   if (fn === 0) return r;
+  const on = o.onJudgement;
   return mergeResults(
     r,
-    evaluate(model, tok, factorItems(fn, 1000, o.tasks), { ...opts, keys: FACTOR_KEYS }),
+    evaluate(model, tok, factorItems(fn, 1000, o.tasks), {
+      ...opts,
+      keys: FACTOR_KEYS,
+      onJudgement: on && ((item, k, v) => on(`factor/${item}`, k, v)),
+    }),
     FACTOR_KEYS,
   );
 }

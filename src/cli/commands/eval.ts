@@ -1,6 +1,7 @@
 // `tessera eval`: held-out items judged by the verifier, every metric with its n and 95% interval, the
 // metrics split by held-out factor and per attribute; with --json the last line is one JSON object of the
 // same fields. `tessera eval-scaling RUN...`: the same evaluation on every checkpoint kept along runs.
+// `tessera compare A B`: two checkpoints on the same items, every metric's paired difference a - b.
 // `tessera eval-data MANIFEST`: a model's scores on a user's own data (loss, caption-match) and its loss on
 // world items beside them, to measure fine-tuning (docs/model.md, "Training on your own data").
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { dirname } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { evaluationItems, type TaskKind, TRAINING_AID_TASKS } from '../../data/index.js';
 import {
+  compareModels,
   DEFAULT_EVAL_N,
   DIALOGUE_KEYS,
   DIALOGUE_PARTS,
@@ -124,6 +126,57 @@ export function registerEval(program: Command): void {
         `rates: Wilson 95% intervals, means (mean): normal approximation; ${((performance.now() - t0) / 1000).toFixed(0)} s`,
     );
     if (o.json) console.log(JSON.stringify(metricRows(r)));
+  });
+}
+
+export function registerCompare(program: Command): void {
+  evalOptions(
+    program
+      .command('compare')
+      .description("two checkpoints on the same items: every metric's paired difference a - b with its 95% interval")
+      .argument('<a>', 'checkpoint directory')
+      .argument('<b>', 'checkpoint directory (e.g. the shipped model)'),
+  ).action((a: string, b: string, o: EvalFlags) => {
+    if (o.lenient) throw new InvalidArgumentError('compare judges with the verifier only; --lenient is for eval');
+    const t0 = performance.now();
+    const rows = compareModels(loadModel(a), loadModel(b), {
+      tasks: o.tasks ?? TASK_KINDS,
+      n: o.n,
+      factorN: o.factorN,
+      split: o.split,
+      guidance: o.guidance,
+      keepBias: o.keepBias,
+    });
+    const verdict = (lo: number, hi: number) => (lo > 0 ? 'a ahead' : hi < 0 ? 'b ahead' : '');
+    console.log(
+      formatTable(
+        ['metric', 'n', 'a', 'b', 'a - b', '95% interval', 'only a', 'only b', ''],
+        rows.map((r) => [
+          r.key,
+          r.n,
+          r.a,
+          r.b,
+          r.diff,
+          formatInterval([r.lo, r.hi], r.onlyA === null),
+          r.onlyA,
+          r.onlyB,
+          verdict(r.lo, r.hi),
+        ]),
+        { counts: ['n', 'only a', 'only b'] },
+      ),
+    );
+    const unpaired = rows.filter((r) => r.unpairedA + r.unpairedB > 0);
+    if (unpaired.length)
+      console.log(
+        `left unpaired (an item judged a different number of times by a and b): ${unpaired
+          .map((r) => `${r.key} ${r.unpairedA}/${r.unpairedB}`)
+          .join(', ')}`,
+      );
+    console.error(
+      `a ${a}, b ${b}; ${o.split}: ${o.n} items a task kind${o.split === 'heldout' ? `, ${o.factorN ?? o.n} a held-out factor` : ''}; ` +
+        `rates: Newcombe's paired 95% interval, means (mean): normal approximation of paired differences; ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    );
+    if (o.json) console.log(JSON.stringify(rows));
   });
 }
 
