@@ -18,10 +18,17 @@
 #      holds (a held-out colour-shape pair's) are always read;
 #   8. read-more: 24,000 more steps from it (seed 8, the same mixture, lr and drop), keeping a checkpoint
 #      every 6,000 steps (the scaling table);
+#   9. low-rate: 12,000 more steps from it (seed 9, the same mixture and drop) at peak lr 1e-4, a
+#      checkpoint every 6,000;
+#  10. decay: 12,000 more steps from it (seed 10, the same) with weight decay 3 instead of 0.05: each step
+#      scales the matrices by 1 - 3e-4 at the peak rate, so what the data does not hold up shrinks (what
+#      moved held-out colour-shape pairs, and cost edits, plans and captions);
+#  11. recover: 6,000 more steps from it (seed 11, the same) with weight decay back at 0.05, a checkpoint
+#      every 3,000 (what won back edits, plans and captions);
 #   then the model folder is exported to OUT/model.
 #   bash scripts/train-long.sh [OUT]     (default runs/long-recipe; ~7 h on 2 free cores of the first
 #   machine, a 2-core Zen 1, of which the eighth stage is ~2 h; that stage took 46 min on the second,
-#   whose cores train ~5x as fast)
+#   whose cores train ~5x as fast, and stages 9-11 ~60 min there, two stages side by side at 1 thread each)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/long-recipe}
@@ -61,5 +68,11 @@ stage "$OUT/read" --init "$OUT/longest/checkpoint" --steps 1500 --set lr=0.0003 
   --set seed=7 --set "mixture=$MIX_EDIT" --set codeResidualDrop=0.5
 stage "$OUT/read-more" --init "$OUT/read/checkpoint" --steps 24000 --set lr=0.0003 --set warmup=20 --set evalN=0 \
   --set seed=8 --set "mixture=$MIX_EDIT" --set codeResidualDrop=0.5 --keep-checkpoints 6000
-$TESSERA export "$OUT/read-more/checkpoint" "$OUT/model"
+stage "$OUT/low-rate" --init "$OUT/read-more/checkpoint" --steps 12000 --set lr=0.0001 --set warmup=20 --set evalN=0 \
+  --set seed=9 --set "mixture=$MIX_EDIT" --set codeResidualDrop=0.5 --keep-checkpoints 6000
+stage "$OUT/decay" --init "$OUT/low-rate/checkpoint" --steps 12000 --set lr=0.0001 --set warmup=20 --set evalN=0 \
+  --set seed=10 --set weightDecay=3 --set "mixture=$MIX_EDIT" --set codeResidualDrop=0.5 --keep-checkpoints 6000
+stage "$OUT/recover" --init "$OUT/decay/checkpoint" --steps 6000 --set lr=0.0001 --set warmup=20 --set evalN=0 \
+  --set seed=11 --set weightDecay=0.05 --set "mixture=$MIX_EDIT" --set codeResidualDrop=0.5 --keep-checkpoints 3000
+$TESSERA export "$OUT/recover/checkpoint" "$OUT/model"
 echo "model: $OUT/model (tessera eval --checkpoint $OUT/model)"

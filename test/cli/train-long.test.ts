@@ -32,16 +32,16 @@ const mixture = (line: string): Record<string, number> | null => {
   return m ? (JSON.parse(m[1]) as Record<string, number>) : null;
 };
 
-test('train-long.sh: eight stages in order, each from the last, then the export of the last', () => {
+test('train-long.sh: eleven stages in order, each from the last, then the export of the last', () => {
   const out = join(dir, 'fresh');
   const lines = dryRun(out).filter((l) => l.startsWith('train') || l.startsWith('export'));
-  const stages = ['quick', 'continue', 'keep', 'more', 'longer', 'longest', 'read', 'read-more'];
+  const stages = ['quick', 'continue', 'keep', 'more', 'longer', 'longest', 'read', 'read-more', 'low-rate', 'decay', 'recover'];
   assert.equal(lines.length, stages.length + 1, lines.join('\n'));
   stages.forEach((s, i) => {
     assert.equal(arg(lines[i], '--out'), `${out}/${s}`);
     assert.equal(arg(lines[i], '--init'), i === 0 ? null : `${out}/${stages[i - 1]}/checkpoint`);
   });
-  assert.equal(lines.at(-1), `export ${out}/read-more/checkpoint ${out}/model`);
+  assert.equal(lines.at(-1), `export ${out}/recover/checkpoint ${out}/model`);
   // the longer stage adds ask; the longest stage also weighs single edits 3 instead of 2, nothing else
   const longer = mixture(lines[4])!;
   const longest = mixture(lines[5])!;
@@ -59,6 +59,21 @@ test('train-long.sh: eight stages in order, each from the last, then the export 
   assert.deepEqual(mixture(lines[7]), longest);
   assert.equal(arg(lines[7], '--steps'), '24000');
   assert.match(lines[7], /--set lr=0.0003 .*--set seed=8 .*--set codeResidualDrop=0.5 --keep-checkpoints 6000 --out /);
+  // low-rate, decay, recover: the same mixture and drop at peak lr 1e-4; weight decay 3 in decay only,
+  // back to the default 0.05 in recover
+  for (const i of [8, 9, 10]) {
+    assert.deepEqual(mixture(lines[i]), longest);
+    assert.match(lines[i], /--set lr=0.0001 .*--set codeResidualDrop=0.5 /);
+  }
+  assert.deepEqual(
+    [8, 9, 10].map((i) => [arg(lines[i], '--steps'), /weightDecay=([0-9.]+)/.exec(lines[i])?.[1] ?? null]),
+    [
+      ['12000', null],
+      ['12000', '3'],
+      ['6000', '0.05'],
+    ],
+  );
+  assert.ok(lines.slice(0, 9).every((l) => !l.includes('weightDecay')));
 });
 
 test('train-long.sh: a finished stage is skipped, a started one resumed', () => {
