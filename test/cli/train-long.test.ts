@@ -35,7 +35,19 @@ const mixture = (line: string): Record<string, number> | null => {
 test('train-long.sh: eleven stages in order, each from the last, then the export of the last', () => {
   const out = join(dir, 'fresh');
   const lines = dryRun(out).filter((l) => l.startsWith('train') || l.startsWith('export'));
-  const stages = ['quick', 'continue', 'keep', 'more', 'longer', 'longest', 'read', 'read-more', 'low-rate', 'decay', 'recover'];
+  const stages = [
+    'quick',
+    'continue',
+    'keep',
+    'more',
+    'longer',
+    'longest',
+    'read',
+    'read-more',
+    'low-rate',
+    'decay',
+    'recover',
+  ];
   assert.equal(lines.length, stages.length + 1, lines.join('\n'));
   stages.forEach((s, i) => {
     assert.equal(arg(lines[i], '--out'), `${out}/${s}`);
