@@ -21,6 +21,7 @@ import {
   formatInterval,
   formatMetricTable,
   formatScalingTable,
+  type HeldoutEvalOptions,
   metricRows,
   type ScalingPoint,
   scalingSvg,
@@ -98,9 +99,9 @@ function evalOptions(c: Command): Command {
     .option('--json', 'print one JSON object of all metrics (value, n, lo, hi, interval) as the last line');
 }
 
-function runEval(dir: string, o: EvalFlags): EvalResult {
-  const { model, tok } = loadModel(dir);
-  return evaluateHeldout(model, tok, {
+/** The evaluation the shared flags ask for (eval, eval-scaling, compare). */
+function heldoutOptions(o: EvalFlags): HeldoutEvalOptions {
+  return {
     tasks: o.tasks ?? TASK_KINDS,
     n: o.n,
     factorN: o.factorN,
@@ -108,7 +109,12 @@ function runEval(dir: string, o: EvalFlags): EvalResult {
     guidance: o.guidance,
     keepBias: o.keepBias,
     lenient: o.lenient,
-  });
+  };
+}
+
+function runEval(dir: string, o: EvalFlags): EvalResult {
+  const { model, tok } = loadModel(dir);
+  return evaluateHeldout(model, tok, heldoutOptions(o));
 }
 
 export function registerEval(program: Command): void {
@@ -139,14 +145,7 @@ export function registerCompare(program: Command): void {
   ).action((a: string, b: string, o: EvalFlags) => {
     if (o.lenient) throw new InvalidArgumentError('compare judges with the verifier only; --lenient is for eval');
     const t0 = performance.now();
-    const rows = compareModels(loadModel(a), loadModel(b), {
-      tasks: o.tasks ?? TASK_KINDS,
-      n: o.n,
-      factorN: o.factorN,
-      split: o.split,
-      guidance: o.guidance,
-      keepBias: o.keepBias,
-    });
+    const rows = compareModels(loadModel(a), loadModel(b), heldoutOptions(o));
     const verdict = (lo: number, hi: number) => (lo > 0 ? 'a ahead' : hi < 0 ? 'b ahead' : '');
     console.log(
       formatTable(
