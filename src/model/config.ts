@@ -35,6 +35,11 @@ export interface ModelConfig {
    *  and a colour learned apart combine into a tile never seen together (multimodal.ts says why). 0: none
    *  (checkpoints before it). */
   maskColorRank: number;
+  /** 1: each code's tile features also hold its edges, 1 for each pair of neighbouring pixels whose colours
+   *  differ (2 p (p - 1) more, 112 for 8x8 tiles; tileWidth): the same for a shape in every colour, so the
+   *  shape of a tile is one direction of img.in and img.out whatever its colours (multimodal.ts says why).
+   *  0: none (checkpoints before it). */
+  tileEdges: number;
   /** > 0: factored image codes: a code's output embedding is the sum of three rows of img.factor (this many
    *  rows), its tile's foreground mask, foreground colour and background colour (code-factors.ts), in place
    *  of the pixel-linear img.out; the rows are a function of the image tokenizer, which must give exactly
@@ -44,6 +49,22 @@ export interface ModelConfig {
 
 /** Highest maskColorRank a config may ask for (the model and train configs both check it). */
 export const MAX_MASK_COLOR_RANK = 16;
+
+/** Side of a code's tile in pixels (tileFeatures are 6 * side^2). */
+export function tileSide(c: Readonly<ModelConfig>): number {
+  return Math.round(Math.sqrt(c.tileFeatures / 6));
+}
+
+/** Edge features of a tile with tileEdges (horizontal and vertical neighbour pairs), else 0. */
+export function tileEdgeFeatures(c: Readonly<ModelConfig>): number {
+  const p = tileSide(c);
+  return c.tileEdges ? 2 * p * (p - 1) : 0;
+}
+
+/** Width of a code's feature row, which img.in reads and img.out scores: pixel features, then edges. */
+export function tileWidth(c: Readonly<ModelConfig>): number {
+  return c.tileFeatures + tileEdgeFeatures(c);
+}
 
 /** Mask blocks of a tile for the mask-times-colour term: 2x2-pixel blocks (16 of an 8x8 tile, whose
  *  tileFeatures are 6 * 8^2). */
@@ -64,6 +85,7 @@ const base: ModelConfig = {
   seed: 1,
   keepCode: 0,
   maskColorRank: 0,
+  tileEdges: 0,
   codeFactorRows: 0,
 };
 
@@ -105,7 +127,8 @@ export function parameterEstimate(c: Readonly<ModelConfig>): number {
   return (
     c.nLayer * (4 * C * C + 2 * C * c.mlpHidden) +
     (V + c.blockSize + c.textVocabSize) * C +
-    (c.codeFactorRows ? 1 : 2) * C * c.tileFeatures +
+    C * tileWidth(c) +
+    (c.codeFactorRows ? 0 : C * tileWidth(c)) +
     c.codeFactorRows * C +
     c.maskColorRank * (Math.floor(maskBlocks(c)) + 3) * C
   );
@@ -128,8 +151,8 @@ export function modelConfig(
   for (const k of Object.keys(base) as (keyof ModelConfig)[]) {
     const v = c[k];
     if (typeof v !== 'number' || !Number.isFinite(v)) problems.push(`${k} must be a number, got ${JSON.stringify(v)}`);
-    else if (k === 'keepCode') {
-      if (v !== 0 && v !== 1) problems.push(`keepCode must be 0 or 1, got ${v}`);
+    else if (k === 'keepCode' || k === 'tileEdges') {
+      if (v !== 0 && v !== 1) problems.push(`${k} must be 0 or 1, got ${v}`);
     } else if (k === 'maskColorRank') {
       if (!Number.isInteger(v) || v < 0 || v > MAX_MASK_COLOR_RANK)
         problems.push(`maskColorRank must be an integer 0..${MAX_MASK_COLOR_RANK}, got ${v}`);

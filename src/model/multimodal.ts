@@ -34,6 +34,14 @@
 // the linear head still draws the detail. img.color starts at zero (the head starts as the linear one),
 // img.mask small and random.
 //
+// Tile edges (config.tileEdges): a code's feature row (what img.in reads and img.out scores) is its pixels'
+// values and their squares, where a shape is a different direction in every colour: a linear read of shape
+// fitted on trained colour-shape pairs reads a held-out pair's tiles half the time (test/model/tile-
+// edges.test.ts), and the model read held-out pairs' shapes 0.11 from its input embeddings. With tileEdges
+// the row also holds the tile's edges, 1 for each pair of neighbouring pixels whose colours differ: the
+// same for a circle in any colour on any background, so the shape is one direction whatever the colours
+// (the same read gets every held-out tile). The upgrade of a trained model adds zero weights for them.
+//
 // Factored codes (config.codeFactorRows): the pixel-linear output is replaced by E_k = A[mask_k] +
 // A[fg_k] + A[bg_k], three rows of one learned table img.factor, from the code's tile read as (foreground
 // mask, foreground colour, background colour) (code-factors.ts; a tile of more than two colours has a row
@@ -66,7 +74,7 @@ import {
   fitFactorTable,
   tokenizerFactors,
 } from './code-factors.js';
-import { type ModelConfig, maskBlocks } from './config.js';
+import { type ModelConfig, maskBlocks, tileWidth } from './config.js';
 import { GPT } from './gpt.js';
 
 export const MODEL_KIND = 'tessera-multimodal';
@@ -94,10 +102,11 @@ export class MultimodalModel {
     const vocabSize = textVocabSize + imageCodebookSize + config.keepCode;
     this.gpt = new GPT({ vocabSize, blockSize, nLayer, nHead, nEmbd, mlpHidden, seed }, textVocabSize);
     this.gpt.params.get('wte').data.fill(0, textVocabSize * nEmbd); // per-code residual rows start at zero
-    this.gpt.params.add('img.in', [nEmbd, config.tileFeatures], { kind: 'normal', std: 0.02 });
+    const W = tileWidth(config);
+    this.gpt.params.add('img.in', [nEmbd, W], { kind: 'normal', std: 0.02 });
     if (config.codeFactorRows)
       this.gpt.params.add('img.factor', [config.codeFactorRows, nEmbd], { kind: 'normal', std: 0.02 });
-    else this.gpt.params.add('img.out', [config.tileFeatures, nEmbd], { kind: 'normal', std: 0.02 });
+    else this.gpt.params.add('img.out', [W, nEmbd], { kind: 'normal', std: 0.02 });
     if (config.keepCode) this.gpt.params.add('img.keep', [1, nEmbd], { kind: 'normal', std: 0.02 });
     if (config.maskColorRank) {
       const R = config.maskColorRank;
@@ -130,15 +139,12 @@ export class MultimodalModel {
       throw new Error(`MultimodalModel: maskColorRank needs tiles of an even side (2x2-pixel blocks), not ${p}`);
     const images = decodeEveryCode(image);
     const tiles = codeTiles(image, images);
-    const feats = new Float32Array((K + 1) * F);
+    const W = tileWidth(this.config);
+    const feats = new Float32Array((K + 1) * W);
     for (let k = 0; k < K; k++)
-      for (let i = 0; i < F / 2; i++) {
-        const v = tiles[k * (F / 2) + i] / 127.5 - 1;
-        feats[k * F + i] = v;
-        feats[k * F + F / 2 + i] = v * v;
-      }
-    this.tilesPadded = new Tensor(feats, [K + 1, F], { persistent: true });
-    this.tiles = new Tensor(feats.subarray(0, K * F), [K, F], { persistent: true });
+      tileFeatureRow(tiles.subarray(k * (F / 2), (k + 1) * (F / 2)), p, this.config.tileEdges, feats, k * W);
+    this.tilesPadded = new Tensor(feats, [K + 1, W], { persistent: true });
+    this.tiles = new Tensor(feats.subarray(0, K * W), [K, W], { persistent: true });
     if (this.config.codeFactorRows) {
       const f = codeFactors(tiles, K, p);
       if (f.rows !== this.config.codeFactorRows)
@@ -163,7 +169,7 @@ export class MultimodalModel {
       for (let y = 0; y < p; y++)
         for (let x = 0; x < p; x++)
           for (let ch = 0; ch < 3; ch++)
-            blocks[(k * B + (y >> 1) * (p / 2) + (x >> 1)) * 3 + ch] += feats[k * F + (y * p + x) * 3 + ch];
+            blocks[(k * B + (y >> 1) * (p / 2) + (x >> 1)) * 3 + ch] += feats[k * W + (y * p + x) * 3 + ch];
     this.tileBlocks = new Tensor(blocks, [K, B * 3], { persistent: true });
   }
 
@@ -233,8 +239,28 @@ export class MultimodalModel {
    *  for, img.out once codes are factored, is left behind). */
   private upgraded(changes: Partial<ModelConfig>, image: ImageTokenizer): MultimodalModel {
     const m = new MultimodalModel(Object.freeze({ ...this.config, ...changes }), image);
-    for (const [name, t] of this.params.map) if (m.params.map.has(name)) m.params.get(name).data.set(t.data);
+    for (const [name, t] of this.params.map) {
+      if (!m.params.map.has(name)) continue;
+      const to = m.params.get(name);
+      if (name === 'img.in' && to.shape[1] !== t.shape[1]) {
+        // wider feature rows (tileEdges): each row's old columns as they were, the new ones zero
+        const [rows, from, width] = [t.shape[0], t.shape[1], to.shape[1]];
+        to.data.fill(0);
+        for (let r = 0; r < rows; r++) to.data.set(t.data.subarray(r * from, (r + 1) * from), r * width);
+      } else if (name === 'img.out' && to.shape[0] !== t.shape[0]) {
+        to.data.fill(0);
+        to.data.set(t.data); // the old features' rows first, the new features' rows zero
+      } else to.data.set(t.data);
+    }
     return m;
+  }
+
+  /**
+   * A copy of this model whose tiles also hold their edges (config.tileEdges): every weight as it is and
+   * the edge columns of img.in and rows of img.out zero, so every logit is unchanged until they are trained.
+   */
+  withTileEdges(image: ImageTokenizer): MultimodalModel {
+    return this.config.tileEdges ? this : this.upgraded({ tileEdges: 1 }, image);
   }
 
   /** Shared-vocabulary id of image code k. */
@@ -364,7 +390,7 @@ export class MultimodalModel {
   imageLogitsMany(h: Tensor, keepMask: Float32Array | null = null): Tensor {
     const N = h.size / this.config.nEmbd;
     const K = this.config.imageCodebookSize;
-    const F = this.config.tileFeatures;
+    const F = tileWidth(this.config);
     const C = this.config.nEmbd;
     const codes =
       !this.factorRows && N * (F * K + C * F - C * K) <= K * F * C
@@ -501,4 +527,31 @@ export class MultimodalModel {
     const e = this.codeOut();
     return this.config.keepCode ? concat([e, this.params.get('img.keep')], 0) : e;
   }
+}
+
+/** The feature row of one p x p RGB tile (values 0..255, pixel-major, channel last) into out[at..]: each
+ *  value v mapped to [-1, 1], then their squares (3 p^2 each), then with `edges` its tileEdgeRow. */
+export function tileFeatureRow(tile: ArrayLike<number>, p: number, edges: number, out: Float32Array, at: number): void {
+  const n = 3 * p * p;
+  for (let i = 0; i < n; i++) {
+    const v = tile[i] / 127.5 - 1;
+    out[at + i] = v;
+    out[at + n + i] = v * v;
+  }
+  if (edges) tileEdgeRow(tile, p, out, at + 2 * n);
+}
+
+/** Colours of two pixels differ (by more than the tokenizer's decoding noise on a flat colour). */
+const EDGE_THRESHOLD = 24;
+
+/** The edges of one p x p RGB tile into out[at..]: p (p - 1) horizontal neighbour pairs, then p (p - 1)
+ *  vertical ones, 1 where the two pixels' colours differ, else 0. */
+export function tileEdgeRow(tile: ArrayLike<number>, p: number, out: Float32Array, at: number): void {
+  const differs = (a: number, b: number) => {
+    for (let ch = 0; ch < 3; ch++) if (Math.abs(tile[a * 3 + ch] - tile[b * 3 + ch]) > EDGE_THRESHOLD) return 1;
+    return 0;
+  };
+  let j = at;
+  for (let y = 0; y < p; y++) for (let x = 0; x + 1 < p; x++) out[j++] = differs(y * p + x, y * p + x + 1);
+  for (let y = 0; y + 1 < p; y++) for (let x = 0; x < p; x++) out[j++] = differs(y * p + x, (y + 1) * p + x);
 }

@@ -48,6 +48,10 @@ export interface TrainConfig {
    *  fresh model is built with it, a model folder fine-tuned with init gains it (img.color zero, so it starts
    *  as it was). 0: the model as it is. */
   maskColorRank: number;
+  /** 1: the tiles' features also hold their edges (ModelConfig.tileEdges): a fresh model is built with
+   *  them, a model folder fine-tuned with init gains them (their weights zero, so it starts as it was).
+   *  0: the model as it is. */
+  tileEdges: number;
   /** 1: factored image codes (ModelConfig.codeFactorRows; model/code-factors.ts): a fresh model scores a
    *  code by its tile's mask, foreground and background colour, each a learned row, instead of by its
    *  pixels; a model folder (init) gains it, the rows fitted by least squares to its code embeddings
@@ -91,6 +95,7 @@ const base: TrainConfig = {
   editChangeWeight: 1,
   keepCode: 0,
   maskColorRank: 0,
+  tileEdges: 0,
   codeFactors: 0,
   codeResidualDrop: 0,
   mixture: { ...DEFAULT_MIXTURE },
@@ -169,6 +174,8 @@ export function trainConfig(
   if (c.keepCode !== 0 && c.keepCode !== 1) problems.push(`keepCode must be 0 or 1, got ${JSON.stringify(c.keepCode)}`);
   if (!(Number.isInteger(c.maskColorRank) && c.maskColorRank >= 0 && c.maskColorRank <= MAX_MASK_COLOR_RANK))
     problems.push(`maskColorRank must be an integer 0..${MAX_MASK_COLOR_RANK}, got ${JSON.stringify(c.maskColorRank)}`);
+  if (c.tileEdges !== 0 && c.tileEdges !== 1)
+    problems.push(`tileEdges must be 0 or 1, got ${JSON.stringify(c.tileEdges)}`);
   if (c.codeFactors !== 0 && c.codeFactors !== 1)
     problems.push(`codeFactors must be 0 or 1, got ${JSON.stringify(c.codeFactors)}`);
   if (c.codeFactors && c.maskColorRank) problems.push('codeFactors and maskColorRank cannot both be set');

@@ -86,11 +86,12 @@ export class Trainer {
     const { tok } = loaded;
     const upgrade = config.keepCode === 1 && loaded.model.config.keepCode === 0;
     const kept = upgrade ? calibrateKeep(loaded.model.withKeepCode(tok.image), tok, config.seed) : loaded.model;
+    const edged = config.tileEdges ? kept.withTileEdges(tok.image) : kept;
     const model = config.maskColorRank
-      ? kept.withMaskColor(config.maskColorRank, tok.image)
+      ? edged.withMaskColor(config.maskColorRank, tok.image)
       : config.codeFactors
-        ? kept.withCodeFactors(tok.image)
-        : kept;
+        ? edged.withCodeFactors(tok.image)
+        : edged;
     const own = config.data ? loadOwnData(config.data) : null;
     return new Trainer(config, model, tok, Trainer.optimizerFor(model, config), Trainer.mixtureFor(config, own), own);
   }
@@ -104,6 +105,7 @@ export class Trainer {
         seed: config.seed,
         keepCode: config.keepCode,
         maskColorRank: config.maskColorRank,
+        tileEdges: config.tileEdges,
         codeFactorRows: config.codeFactors ? tokenizerFactors(tok.image).rows : 0,
       },
       config.model,

@@ -11,13 +11,13 @@ import type { MultimodalModel } from '../../src/model/index.js';
 import { AdamW, add, crossEntropy, embedding, noGrad, Params, Rng, tidy } from '../../src/tensor/index.js';
 import { PatchPaletteTokenizer } from '../../src/tokenizers/image/patch-palette.js';
 
-const SHAPE_MASKS: ((y: number, x: number) => boolean)[] = [
+export const SHAPE_MASKS: ((y: number, x: number) => boolean)[] = [
   (y, x) => y >= 1 && y <= 6 && x >= 1 && x <= 6, // square
   (y, x) => (y - 3.5) ** 2 + (x - 3.5) ** 2 <= 9, // circle
   (y, x) => y >= 1 && y <= 6 && Math.abs(x - 3.5) <= (y - 0.5) / 2, // triangle
   (y, x) => (y >= 3 && y <= 4) || (x >= 3 && x <= 4), // cross
 ];
-const HELD = [0 * 4 + 1, 1 * 4 + 2, 2 * 4 + 3, 3 * 4 + 0]; // shape * 4 + colour
+export const HELD = [0 * 4 + 1, 1 * 4 + 2, 2 * 4 + 3, 3 * 4 + 0]; // shape * 4 + colour
 
 /** The toy's tokenizer: tile shape * 4 + colour is that shape in colours[colour] on white. */
 export function toyTiles(colors: readonly (readonly number[])[]): PatchPaletteTokenizer {
