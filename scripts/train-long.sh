@@ -20,15 +20,17 @@
 #      every 6,000 steps (the scaling table);
 #   9. low-rate: 12,000 more steps from it (seed 9, the same mixture and drop) at peak lr 1e-4, a
 #      checkpoint every 6,000;
-#  10. decay: 12,000 more steps from it (seed 10, the same) with weight decay 3 instead of 0.05: each step
-#      scales the matrices by 1 - 3e-4 at the peak rate, so what the data does not hold up shrinks (what
-#      moved held-out colour-shape pairs, and cost edits, plans and captions);
-#  11. recover: 6,000 more steps from it (seed 11, the same) with weight decay back at 0.05, a checkpoint
-#      every 3,000 (what won back edits, plans and captions);
+#  10. decay: 12,000 more steps from it (seed 10, the same drop) with weight decay 3 instead of 0.05: each
+#      step scales the matrices by 1 - 3e-4 at the peak rate, so what the data does not hold up shrinks (what
+#      moved held-out colour-shape pairs, and cost edits, plans and captions), on MIX_LONG: captions 2,
+#      edits 5, chains, compound, plans and imagine 1, the outputs the decay cost most; and with tile
+#      edges (tileEdges=1: each code's features also hold its edges, what moved reading held-out pairs);
+#  11. recover: 6,000 more steps from it (seed 11, MIX_LONG, the same drop) with weight decay back at
+#      0.05, a checkpoint every 3,000 (what won back edits, plans and captions);
 #   then the model folder is exported to OUT/model.
 #   bash scripts/train-long.sh [OUT]     (default runs/long-recipe; ~7 h on 2 free cores of the first
 #   machine, a 2-core Zen 1, of which the eighth stage is ~2 h; that stage took 46 min on the second,
-#   whose cores train ~5x as fast, and stages 9-11 ~60 min there, two stages side by side at 1 thread each)
+#   whose cores train ~5x as fast, and stages 9-11 ~70 min there at 2 threads)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/long-recipe}
@@ -36,6 +38,7 @@ TESSERA=${TESSERA:-node dist/src/cli/index.js}   # (overridable, e.g. to dry-run
 MIX='{"caption":1,"vqa":2,"ocr":1,"t2i":6,"edit":2,"chain":0.5,"compound":0.5,"fact":0.5,"fact_t2i":0.5,"imagine":0.5,"emoji_caption":0.15,"emoji_edit":0.15,"letters_t2i":1,"letters_ocr":1,"plan":0.5}'
 MIX_ASK="${MIX%\}},\"ask\":1}"
 MIX_EDIT=${MIX_ASK/\"edit\":2/\"edit\":3}
+MIX_LONG='{"caption":2,"vqa":2,"ocr":1,"t2i":6,"edit":5,"chain":1,"compound":1,"fact":0.5,"fact_t2i":0.5,"imagine":1,"emoji_caption":0.15,"emoji_edit":0.15,"letters_t2i":1,"letters_ocr":1,"plan":1,"ask":1}'
 [ -f dist/src/cli/index.js ] || npm run build
 
 # finished DIR: the run's checkpoint has reached its planned steps
@@ -71,8 +74,8 @@ stage "$OUT/read-more" --init "$OUT/read/checkpoint" --steps 24000 --set lr=0.00
 stage "$OUT/low-rate" --init "$OUT/read-more/checkpoint" --steps 12000 --set lr=0.0001 --set warmup=20 --set evalN=0 \
   --set seed=9 --set "mixture=$MIX_EDIT" --set codeResidualDrop=0.5 --keep-checkpoints 6000
 stage "$OUT/decay" --init "$OUT/low-rate/checkpoint" --steps 12000 --set lr=0.0001 --set warmup=20 --set evalN=0 \
-  --set seed=10 --set weightDecay=3 --set "mixture=$MIX_EDIT" --set codeResidualDrop=0.5 --keep-checkpoints 6000
+  --set seed=10 --set weightDecay=3 --set tileEdges=1 --set "mixture=$MIX_LONG" --set codeResidualDrop=0.5 --keep-checkpoints 6000
 stage "$OUT/recover" --init "$OUT/decay/checkpoint" --steps 6000 --set lr=0.0001 --set warmup=20 --set evalN=0 \
-  --set seed=11 --set weightDecay=0.05 --set "mixture=$MIX_EDIT" --set codeResidualDrop=0.5 --keep-checkpoints 3000
+  --set seed=11 --set weightDecay=0.05 --set "mixture=$MIX_LONG" --set codeResidualDrop=0.5 --keep-checkpoints 3000
 $TESSERA export "$OUT/recover/checkpoint" "$OUT/model"
 echo "model: $OUT/model (tessera eval --checkpoint $OUT/model)"

@@ -71,12 +71,18 @@ test('train-long.sh: eleven stages in order, each from the last, then the export
   assert.deepEqual(mixture(lines[7]), longest);
   assert.equal(arg(lines[7], '--steps'), '24000');
   assert.match(lines[7], /--set lr=0.0003 .*--set seed=8 .*--set codeResidualDrop=0.5 --keep-checkpoints 6000 --out /);
-  // low-rate, decay, recover: the same mixture and drop at peak lr 1e-4; weight decay 3 in decay only,
-  // back to the default 0.05 in recover
-  for (const i of [8, 9, 10]) {
-    assert.deepEqual(mixture(lines[i]), longest);
-    assert.match(lines[i], /--set lr=0.0001 .*--set codeResidualDrop=0.5 /);
-  }
+  // low-rate, decay, recover: the same drop at peak lr 1e-4; weight decay 3 in decay only, back to the
+  // default 0.05 in recover; decay and recover on twice the long outputs (captions 2, edits 5, chains,
+  // compound, plans and imagine 1)
+  for (const i of [8, 9, 10]) assert.match(lines[i], /--set lr=0.0001 .*--set codeResidualDrop=0.5 /);
+  assert.deepEqual(mixture(lines[8]), longest);
+  const long = { ...longest, caption: 2, edit: 5, chain: 1, compound: 1, plan: 1, imagine: 1 };
+  for (const i of [9, 10]) assert.deepEqual(mixture(lines[i]), long);
+  // tile edges from the decay stage on (the recover stage's model has them from its init)
+  assert.deepEqual(
+    lines.map((l) => l.includes('tileEdges=1')),
+    lines.map((_, i) => i === 9),
+  );
   assert.deepEqual(
     [8, 9, 10].map((i) => [arg(lines[i], '--steps'), /weightDecay=([0-9.]+)/.exec(lines[i])?.[1] ?? null]),
     [
