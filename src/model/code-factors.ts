@@ -164,34 +164,7 @@ export function fitFactorTable(f: CodeFactors, E: Float32Array, C: number, ridge
     }
   }
   for (let i = 0; i < R; i++) G[i * R + i] += ridge;
-  // Cholesky G = L L^T in place (lower triangle)
-  for (let j = 0; j < R; j++) {
-    let d = G[j * R + j];
-    for (let k = 0; k < j; k++) d -= G[j * R + k] ** 2;
-    const l = Math.sqrt(d);
-    G[j * R + j] = l;
-    for (let i = j + 1; i < R; i++) {
-      let v = G[i * R + j];
-      for (let k = 0; k < j; k++) v -= G[i * R + k] * G[j * R + k];
-      G[i * R + j] = v / l;
-    }
-  }
-  // forward then back substitution, all C columns at once
-  for (let i = 0; i < R; i++) {
-    for (let k = 0; k < i; k++) {
-      const g = G[i * R + k];
-      if (g !== 0) for (let c = 0; c < C; c++) B[i * C + c] -= g * B[k * C + c];
-    }
-    for (let c = 0; c < C; c++) B[i * C + c] /= G[i * R + i];
-  }
-  for (let i = R - 1; i >= 0; i--) {
-    for (let k = i + 1; k < R; k++) {
-      const g = G[k * R + i];
-      if (g !== 0) for (let c = 0; c < C; c++) B[i * C + c] -= g * B[k * C + c];
-    }
-    for (let c = 0; c < C; c++) B[i * C + c] /= G[i * R + i];
-  }
-  return Float32Array.from(B);
+  return Float32Array.from(solveSpd(G, B, R, C));
 }
 
 /**
@@ -223,4 +196,41 @@ export function canonicalCodes(f: CodeFactors, image: ImageTokenizer, images = d
     for (const k of g) canonical[k] = best;
   }
   return canonical;
+}
+
+/**
+ * Solves G X = B in place for a symmetric positive definite G (R x R, row-major) and B (R x C, all C
+ * columns at once), by Cholesky: G is overwritten by its factor, B by X, which is returned.
+ */
+export function solveSpd(G: Float64Array, B: Float64Array, R: number, C: number): Float64Array {
+  if (G.length !== R * R || B.length !== R * C)
+    throw new Error(`solveSpd: ${G.length} and ${B.length} values for R ${R}, C ${C}`);
+  // Cholesky G = L L^T in place (lower triangle)
+  for (let j = 0; j < R; j++) {
+    let d = G[j * R + j];
+    for (let k = 0; k < j; k++) d -= G[j * R + k] ** 2;
+    const l = Math.sqrt(d);
+    G[j * R + j] = l;
+    for (let i = j + 1; i < R; i++) {
+      let v = G[i * R + j];
+      for (let k = 0; k < j; k++) v -= G[i * R + k] * G[j * R + k];
+      G[i * R + j] = v / l;
+    }
+  }
+  // forward then back substitution, all C columns at once
+  for (let i = 0; i < R; i++) {
+    for (let k = 0; k < i; k++) {
+      const g = G[i * R + k];
+      if (g !== 0) for (let c = 0; c < C; c++) B[i * C + c] -= g * B[k * C + c];
+    }
+    for (let c = 0; c < C; c++) B[i * C + c] /= G[i * R + i];
+  }
+  for (let i = R - 1; i >= 0; i--) {
+    for (let k = i + 1; k < R; k++) {
+      const g = G[k * R + i];
+      if (g !== 0) for (let c = 0; c < C; c++) B[i * C + c] -= g * B[k * C + c];
+    }
+    for (let c = 0; c < C; c++) B[i * C + c] /= G[i * R + i];
+  }
+  return B;
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { makeWorldItem } from '../../src/data/index.js';
+import { solveSpd } from '../../src/model/code-factors.js';
 import { loadModel, MultimodalModel, modelConfig, saveModel } from '../../src/model/index.js';
 import { tileEdgeRow, tileFeatureRow } from '../../src/model/multimodal.js';
 import { noGrad, Rng } from '../../src/tensor/index.js';
@@ -135,25 +136,17 @@ function heldOutShapesRead(edges: number): number {
   const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i], 0);
   // dual ridge: alpha = (X X^T + lambda I)^-1 Y, score(x) = (x X^T) alpha
   const n = train.length;
-  const A = train.map((r, i) => train.map((q, j) => dot(r.x, q.x) + (i === j ? 0.1 : 0)));
-  const Y = train.map((r) => Array.from({ length: 4 }, (_, k) => (k === r.shape ? 1 : 0)));
-  for (let i = 0; i < n; i++) {
-    // Gauss-Jordan on [A | Y] (A is symmetric positive definite: no pivoting needed)
-    const d = A[i][i];
-    for (let j = 0; j < n; j++) A[i][j] /= d;
-    for (let k = 0; k < 4; k++) Y[i][k] /= d;
-    for (let r = 0; r < n; r++) {
-      if (r === i) continue;
-      const f = A[r][i];
-      for (let j = 0; j < n; j++) A[r][j] -= f * A[i][j];
-      for (let k = 0; k < 4; k++) Y[r][k] -= f * Y[i][k];
-    }
-  }
+  const G = Float64Array.from({ length: n * n }, (_, ij) => {
+    const [i, j] = [Math.floor(ij / n), ij % n];
+    return dot(train[i].x, train[j].x) + (i === j ? 0.1 : 0);
+  });
+  const Y = Float64Array.from({ length: n * 4 }, (_, ik) => (ik % 4 === train[Math.floor(ik / 4)].shape ? 1 : 0));
+  solveSpd(G, Y, n, 4); // Y becomes alpha
   const read = (x: Float32Array) => {
     const score = [0, 0, 0, 0];
     train.forEach((r, i) => {
       const g = dot(x, r.x);
-      for (let k = 0; k < 4; k++) score[k] += g * Y[i][k];
+      for (let k = 0; k < 4; k++) score[k] += g * Y[i * 4 + k];
     });
     return score.indexOf(Math.max(...score));
   };
