@@ -234,24 +234,12 @@ export class MultimodalModel {
     return m;
   }
 
-  /** A model of this config with `changes`, every weight of this one copied into it (a grown table, wte
-   *  with KEEP's row, keeps its new rows as the constructor made them; a weight the new config has no place
-   *  for, img.out once codes are factored, is left behind). */
+  /** A model of this config with `changes`, every weight of this one copied into it (grownInto: a grown
+   *  table, wte with KEEP's row or img.in and img.out with tile edges, gets zeros in its new rows and
+   *  columns; a weight the new config has no place for, img.out once codes are factored, is left behind). */
   private upgraded(changes: Partial<ModelConfig>, image: ImageTokenizer): MultimodalModel {
     const m = new MultimodalModel(Object.freeze({ ...this.config, ...changes }), image);
-    for (const [name, t] of this.params.map) {
-      if (!m.params.map.has(name)) continue;
-      const to = m.params.get(name);
-      if (name === 'img.in' && to.shape[1] !== t.shape[1]) {
-        // wider feature rows (tileEdges): each row's old columns as they were, the new ones zero
-        const [rows, from, width] = [t.shape[0], t.shape[1], to.shape[1]];
-        to.data.fill(0);
-        for (let r = 0; r < rows; r++) to.data.set(t.data.subarray(r * from, (r + 1) * from), r * width);
-      } else if (name === 'img.out' && to.shape[0] !== t.shape[0]) {
-        to.data.fill(0);
-        to.data.set(t.data); // the old features' rows first, the new features' rows zero
-      } else to.data.set(t.data);
-    }
+    for (const [name, t] of this.params.map) if (m.params.map.has(name)) grownInto(m.params.get(name), t, name);
     return m;
   }
 
@@ -527,6 +515,21 @@ export class MultimodalModel {
     const e = this.codeOut();
     return this.config.keepCode ? concat([e, this.params.get('img.keep')], 0) : e;
   }
+}
+
+/** Copies `from` into the leading rows and columns of `to`, a matrix of the same or more rows and columns
+ *  (a table grown by an upgrade), and zeros the rest. */
+function grownInto(to: Tensor, from: Tensor, name: string): void {
+  if (to.size === from.size && to.shape.join() === from.shape.join()) {
+    to.data.set(from.data);
+    return;
+  }
+  const [rows, cols] = from.shape.length === 2 ? from.shape : [0, 0];
+  const [toRows, toCols] = to.shape.length === 2 ? to.shape : [0, 0];
+  if (rows === 0 || toRows < rows || toCols < cols)
+    throw new Error(`MultimodalModel: ${name} [${from.shape}] cannot grow into [${to.shape}]`);
+  to.data.fill(0);
+  for (let r = 0; r < rows; r++) to.data.set(from.data.subarray(r * cols, (r + 1) * cols), r * toCols);
 }
 
 /** The feature row of one p x p RGB tile (values 0..255, pixel-major, channel last) into out[at..]: each
