@@ -25,9 +25,20 @@ import {
   wellFormed,
   wordMetrics,
 } from '../data/index.js';
-import { DEFAULT_GUIDANCE, type SampleOptions, sampleTurn } from '../infer/index.js';
+import {
+  DEFAULT_GUIDANCE,
+  DESCRIBE,
+  describeImage,
+  type Prompt,
+  rankByReading,
+  readingText,
+  type SampleOptions,
+  sampleImages,
+  sampleTurn,
+} from '../infer/index.js';
 import type { MultimodalModel } from '../model/index.js';
-import { buildSequence, type DecodedSegment, type Tokenizers } from '../model/index.js';
+import { buildSequence, type DecodedSegment, specialIds, type Tokenizers } from '../model/index.js';
+import { Rng } from '../tensor/index.js';
 import { judgeAnswer, judgeCaption } from './attributes.js';
 import { type MetricStat, meanInterval, wilson } from './interval.js';
 
@@ -95,6 +106,11 @@ export const MEAN_METRICS: readonly MetricKey[] = ['edit_preservation', 'text_re
 export const FACTOR_KEYS: readonly MetricKey[] = METRIC_KEYS.filter((k) => /heldout|trained/.test(k));
 
 export interface EvalOptions extends SampleOptions {
+  /** Text-to-image turns (an image drawn from the user's text alone): draw this many candidates at
+   *  CANDIDATE_TEMPERATURE and judge the one the model reads most as the prompt (infer/reading.ts), as
+   *  `generate --candidates` does. Caption turns ("describe the image."): the greedy caption and this many
+   *  less one sampled, judged on the one describeImage ranks first. Default 1: greedy everywhere. */
+  candidates?: number;
   /** Skip model turns whose prompt leaves less room than this many tokens (default: one image). */
   minRoom?: number;
   /** Judge only these metrics (default: all). */
@@ -145,7 +161,7 @@ export function evaluate(model: MultimodalModel, tok: Tokenizers, items: TaskIte
   const noteLenient = noter(lenient, false);
   const opts: EvalOptions = { guidance: DEFAULT_GUIDANCE, temperature: 0, ...o };
   const room = o.minRoom ?? tok.image.grid ** 2 + 4;
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     current = item.id;
     const cond = buildSequence(item, tok);
     const uncond = buildSequence(item, tok, { dropText: true });
@@ -155,7 +171,13 @@ export function evaluate(model: MultimodalModel, tok: Tokenizers, items: TaskIte
       const ut = uncond.turns[k];
       if (turn.start + 1 + room > model.config.blockSize) break;
       const cut = (s: typeof cond, end: number) => ({ ids: s.ids.slice(0, end), pos2d: s.pos2d.slice(0, end) });
-      const gen = sampleTurn(model, tok, cut(cond, turn.start + 1), cut(uncond, ut.start + 1), opts);
+      const ranked = (o.candidates ?? 1) > 1;
+      const described = ranked ? describeRequest(item, turn.start, cond) : null;
+      const gen = described
+        ? bestCaption(model, tok, described, index, o.candidates!)
+        : ranked && isTextToImage(item, turn.start, cond)
+          ? bestDrawing(model, tok, item, cut(cond, turn.start + 1), cut(uncond, ut.start + 1), index, opts)
+          : sampleTurn(model, tok, cut(cond, turn.start + 1), cut(uncond, ut.start + 1), opts);
       const expected = cond.segments.filter((s) => s.start >= turn.start && s.end <= turn.end);
       const produced: DecodedSegment[] = gen.segments;
       expected.forEach((span, j) => {
@@ -170,6 +192,66 @@ export function evaluate(model: MultimodalModel, tok: Tokenizers, items: TaskIte
   }
   const r = summarise(stats);
   return o.lenient ? { ...r, lenient: summarise(lenient) } : r;
+}
+
+/** The temperature of the candidates EvalOptions.candidates draws (generate's default). */
+export const CANDIDATE_TEMPERATURE = 0.7;
+
+type Built = ReturnType<typeof buildSequence>;
+
+/** A model turn that draws an image from the user's text alone: the first turn, after user text only. */
+function isTextToImage(item: TaskItem, start: number, cond: Built): boolean {
+  const before = cond.segments.filter((s) => s.end <= start).map((s) => item.segments[s.segment]);
+  const after = cond.segments.find((s) => s.start >= start);
+  return (
+    before.length > 0 &&
+    before.every((s) => s.role === 'user' && s.kind === 'text') &&
+    !!after &&
+    item.segments[after.segment].kind === 'image'
+  );
+}
+
+/** The image of a model turn that answers "describe the image." about it alone (the caption task), or null. */
+function describeRequest(item: TaskItem, start: number, cond: Built): ImageRef | null {
+  const before = cond.segments.filter((s) => s.end <= start).map((s) => item.segments[s.segment]);
+  if (before.length !== 2) return null;
+  const [image, ask] = before;
+  return image.role === 'user' && image.image && ask.kind === 'text' && ask.text === DESCRIBE ? image.image : null;
+}
+
+/** EvalOptions.candidates captions of the image; the one describeImage ranks first. */
+function bestCaption(
+  model: MultimodalModel,
+  tok: Tokenizers,
+  image: ImageRef,
+  index: number,
+  candidates: number,
+): { segments: DecodedSegment[] } {
+  const { caption } = describeImage(model, tok, image, { candidates, seed: index });
+  return { segments: [{ role: 'model', kind: 'text', text: caption }] };
+}
+
+/** EvalOptions.candidates drawings of a text-to-image turn; the one the model reads most as the prompt. */
+function bestDrawing(
+  model: MultimodalModel,
+  tok: Tokenizers,
+  item: TaskItem,
+  cond: Prompt,
+  uncond: Prompt,
+  index: number,
+  o: EvalOptions,
+): { segments: DecodedSegment[] } {
+  const sp = specialIds(tok);
+  const open = (p: Prompt): Prompt => ({
+    ids: Int32Array.from([...p.ids, sp.image]),
+    pos2d: Int32Array.from([...p.pos2d, -1]),
+  });
+  const rngs = Array.from({ length: o.candidates! }, (_, v) => new Rng(index * 1000 + v));
+  const so = { ...o, temperature: CANDIDATE_TEMPERATURE };
+  const drawn = sampleImages(model, tok, open(cond), (o.guidance ?? 1) !== 1 ? open(uncond) : null, rngs, so);
+  const prompt = item.segments.filter((s) => s.kind === 'text').map((s) => s.text)[0] ?? '';
+  const [best] = rankByReading(model, tok, drawn, readingText(prompt));
+  return { segments: [{ role: 'model', kind: 'image', codes: best.codes }] };
 }
 
 function emptyStats(): Record<MetricKey, MetricStat> {

@@ -26,6 +26,9 @@ export interface HeldoutEvalOptions {
   guidance?: number;
   /** SampleOptions.keepBias (models with KEEP). */
   keepBias?: number;
+  /** EvalOptions.candidates: text-to-image turns judged on the best of this many drawings by the model's
+   *  own reading (default 1: greedy). */
+  candidates?: number;
   /** Also the lenient verifier's verdicts on the same outputs (EvalResult.lenient). */
   lenient?: boolean;
   /** EvalOptions.onJudgement; the factor items' ids are given as `factor/ID` (they are a second list). */
@@ -35,7 +38,7 @@ export interface HeldoutEvalOptions {
 /** The evaluation `tessera eval` runs: task items, then factor items pooled into the factor metrics. */
 export function evaluateHeldout(model: MultimodalModel, tok: Tokenizers, o: HeldoutEvalOptions): EvalResult {
   const split = o.split ?? 'heldout';
-  const opts = { guidance: o.guidance, keepBias: o.keepBias, lenient: o.lenient };
+  const opts = { guidance: o.guidance, keepBias: o.keepBias, lenient: o.lenient, candidates: o.candidates };
   const r = evaluate(model, tok, evaluationItems(o.tasks, o.n, 1000, split), { ...opts, onJudgement: o.onJudgement });
   const fn = split === 'heldout' ? (o.factorN ?? o.n) : 0;
   if (fn === 0) return r;

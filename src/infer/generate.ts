@@ -8,6 +8,7 @@ import { type RgbImage, type Segment, type TaskItem, userImage, userText } from 
 import type { MultimodalModel } from '../model/index.js';
 import { buildSequence, specialIds, type Tokenizers } from '../model/index.js';
 import { Rng } from '../tensor/index.js';
+import { rankByReading, readingText } from './reading.js';
 import { DEFAULT_GUIDANCE, type Prompt, type SampleOptions, sampleImages } from './sample.js';
 
 /** A request the model cannot take as given (an empty prompt, an image of another size, n out of range, a
@@ -19,6 +20,9 @@ export class RequestInputError extends Error {
 export interface GenerateOptions {
   /** How many variants (each from its own seed). Default 1. */
   n?: number;
+  /** Text-to-image: draw this many candidates (>= n, at most 64) and return the n the model itself reads
+   *  most as the prompt, best first (reading.ts). Default n: every drawing returned, in seed order. */
+  candidates?: number;
   /** Classifier-free guidance scale on the text condition (default: DEFAULT_GUIDANCE, i.e. off). */
   guidance?: number;
   /** Edits: guidance scale on the input image (1 = off, the default; > 1 pulls toward the input). */
@@ -62,9 +66,19 @@ export function checkModelImage(tok: Tokenizers, image: RgbImage): void {
     throw new RequestInputError(`the image is ${image.width}x${image.height}, the model works on ${s}x${s} RGB images`);
 }
 
-function drawImages(model: MultimodalModel, tok: Tokenizers, segments: Segment[], o: GenerateOptions): RgbImage[] {
+function drawImages(
+  model: MultimodalModel,
+  tok: Tokenizers,
+  segments: Segment[],
+  o: GenerateOptions,
+  reading: string | null,
+): RgbImage[] {
   const n = o.n ?? 1;
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new RequestInputError(`n must be an integer in 1..64, got ${n}`);
+  const k = o.candidates ?? n;
+  if (!Number.isInteger(k) || k < n || k > 64)
+    throw new RequestInputError(`candidates must be an integer in n..64 (n is ${n}), got ${k}`);
+  if (k > n && reading === null) throw new RequestInputError('candidates are read against a text-to-image prompt');
   const so: SampleOptions = {
     guidance: o.guidance ?? DEFAULT_GUIDANCE,
     imageGuidance: o.imageGuidance ?? 1,
@@ -87,8 +101,14 @@ function drawImages(model: MultimodalModel, tok: Tokenizers, segments: Segment[]
         )
       : null;
   const size = tok.image.imageSize;
-  const rngs = Array.from({ length: n }, (_, v) => new Rng((o.seed ?? 0) * 1000 + v));
-  const codes = sampleImages(model, tok, cond, uncond, rngs, so, bare);
+  const rngs = Array.from({ length: k }, (_, v) => new Rng((o.seed ?? 0) * 1000 + v));
+  const drawn = sampleImages(model, tok, cond, uncond, rngs, so, bare);
+  const codes =
+    k > n
+      ? rankByReading(model, tok, drawn, reading!)
+          .slice(0, n)
+          .map((r) => r.codes)
+      : drawn;
   return tok.image.decode(codes).map((data) => ({ width: size, height: size, data }));
 }
 
@@ -101,7 +121,7 @@ export function generateImages(
 ): RgbImage[] {
   if (prompt.trim() === '')
     throw new RequestInputError('the prompt is empty: say what to draw, e.g. "a red circle in the top left"');
-  return drawImages(model, tok, [userText(prompt)], o);
+  return drawImages(model, tok, [userText(prompt)], o, readingText(prompt));
 }
 
 /** The input image edited by an instruction. The image must be the tokenizer's size. */
@@ -115,5 +135,5 @@ export function editImage(
   if (instruction.trim() === '')
     throw new RequestInputError('the instruction is empty: say what to change, e.g. "make the circle blue"');
   checkModelImage(tok, image);
-  return drawImages(model, tok, [userImage({ pixels: image }), userText(instruction)], { temperature: 0, ...o });
+  return drawImages(model, tok, [userImage({ pixels: image }), userText(instruction)], { temperature: 0, ...o }, null);
 }

@@ -1,6 +1,7 @@
 // Inference's public face: everything that draws or answers goes through the one sampler.
 //
-// - One-shot: generateImages (n variants as one batch), editImage, and the prompts they build.
+// - One-shot: generateImages (n variants as one batch; candidates ranked by the model's own reading of
+//   them, reading.ts), editImage, and the prompts they build.
 // - The sampler: sampleImages / sampleTurn (KV cache, guidance, temperature, top-k, top-p), pickToken.
 // - Sessions: Session (a tree of turns: undo, branch, JSON), SessionStore, session files and their errors.
 // - Plans: planSteps / executePlan (decomposition; copyTokens), oneShot, imagineThenAnswer, answerText.
@@ -24,6 +25,15 @@ export {
   parsePlan,
   planSteps,
 } from './plan.js';
+export {
+  captionLosses,
+  DESCRIBE,
+  type DescribeOptions,
+  describeImage,
+  rankByReading,
+  readingLosses,
+  readingText,
+} from './reading.js';
 export {
   DEFAULT_GUIDANCE,
   DEFAULT_KEEP_BIAS,

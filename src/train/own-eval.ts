@@ -10,7 +10,14 @@ import { keepTargets, makeBatch } from './batch.js';
 import { GENERATION_TASKS } from './mixture.js';
 
 /** Each item's mean loss over its produced tokens (nats a token), in order; teacher-forced, no dropout. */
-export function itemLosses(model: MultimodalModel, tok: Tokenizers, items: readonly TaskItem[], batch = 8): number[] {
+export function itemLosses(
+  model: MultimodalModel,
+  tok: Tokenizers,
+  items: readonly TaskItem[],
+  batch = 8,
+  /** 'sum': each item's total loss instead (nats an item). */
+  per: 'token' | 'sum' = 'token',
+): number[] {
   const out: number[] = [];
   const rng = new Rng(0);
   for (let i = 0; i < items.length; i += batch) {
@@ -31,7 +38,7 @@ export function itemLosses(model: MultimodalModel, tok: Tokenizers, items: reado
           num += rowLoss[r * b.T + t];
           den += 1;
         }
-      out.push(den > 0 ? num / den : 0);
+      out.push(per === 'sum' ? num : den > 0 ? num / den : 0);
     }
   }
   return out;

@@ -42,6 +42,7 @@ interface EvalFlags {
   split: 'heldout' | 'train';
   guidance: number;
   keepBias: number;
+  candidates: number;
   lenient?: boolean;
   json?: boolean;
   tasks?: TaskKind[];
@@ -95,6 +96,12 @@ function evalOptions(c: Command): Command {
       numberOption('keep-bias'),
       DEFAULT_KEEP_BIAS,
     )
+    .option(
+      '--candidates <k>',
+      'text-to-image: judge the best of k drawings (temperature 0.7) by the model reading them back (1: greedy)',
+      intOption('candidates', 1, 64),
+      1,
+    )
     .option('--lenient', 'also judge the same outputs with the lenient verifier (malformed shapes accepted): a column')
     .option('--json', 'print one JSON object of all metrics (value, n, lo, hi, interval) as the last line');
 }
@@ -108,6 +115,7 @@ function heldoutOptions(o: EvalFlags): HeldoutEvalOptions {
     split: o.split,
     guidance: o.guidance,
     keepBias: o.keepBias,
+    candidates: o.candidates,
     lenient: o.lenient,
   };
 }

@@ -62,6 +62,11 @@ export function registerGenerate(program: Command): void {
     .description('draw images for a prompt (variants decoded as one batch)')
     .argument('<prompt>', 'what to draw, e.g. "a large red circle at the top left on a white background"')
     .option('-n <n>', 'variants', intOption('n', 1, 64), 4)
+    .option(
+      '--candidates <k>',
+      'draw k (n..64) and keep the n the model reads back most as the prompt, best first (default: n, no ranking)',
+      intOption('candidates', 1, 64),
+    )
     .option('-o, --out <dir>', 'output folder: DIR/variant-N.png, numbered after the files there', DEFAULT_OUT_DIR)
     .option('--model <dir>', 'model checkpoint (default: the shipped model)')
     .option('--guidance <s>', 'classifier-free guidance scale', nonNegativeOption('guidance'), DEFAULT_GUIDANCE)
@@ -82,6 +87,7 @@ export function registerGenerate(program: Command): void {
         prompt: string,
         o: {
           n: number;
+          candidates?: number;
           out: string;
           model?: string;
           guidance: number;
@@ -99,6 +105,7 @@ export function registerGenerate(program: Command): void {
         const { model, tok } = loadModel(modelDir);
         const options = {
           n: o.n,
+          candidates: o.candidates ?? o.n,
           guidance: o.guidance,
           temperature: o.temperature,
           topK: o.topK,
@@ -107,11 +114,16 @@ export function registerGenerate(program: Command): void {
           scale: o.scale,
         };
         const t0 = performance.now();
-        const imgs = generateImages(model, tok, text, { ...options, onProgress: streamProgress(`drawing ${o.n}`) });
+        const imgs = generateImages(model, tok, text, {
+          ...options,
+          onProgress: streamProgress(`drawing ${o.candidates ?? o.n}`),
+        });
         const ms = performance.now() - t0;
         if (o.json) console.log(JSON.stringify(jsonAnswer({ prompt, sent: text }, modelDir, options, imgs, o.scale)));
         else writeImages(imgs, numberedPaths(o.out, 'variant', imgs.length), o.scale, false);
-        console.error(`${o.n} variant${o.n > 1 ? 's' : ''} in ${ms.toFixed(0)} ms`);
+        console.error(
+          `${o.n} variant${o.n > 1 ? 's' : ''}${o.candidates ? ` (the best of ${o.candidates} by the model's reading)` : ''} in ${ms.toFixed(0)} ms`,
+        );
       },
     );
 

@@ -1,0 +1,119 @@
+// The model reading its own outputs back (src/infer/reading.ts), on the shipped model: the reading text of
+// a prompt; reading losses that prefer the drawing of the asked scene to one with the shape swapped;
+// captions ranked both ways that prefer the true caption; generate --candidates returning the drawing of
+// lowest reading loss; and the refusals.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { caption, renderScene, type Scene, userImage, userText } from '../../src/data/index.js';
+import {
+  captionLosses,
+  describeImage,
+  editImage,
+  generateImages,
+  RequestInputError,
+  rankByReading,
+  readingLosses,
+  readingText,
+} from '../../src/infer/index.js';
+import { defaultModelDir, loadModel } from '../../src/model/index.js';
+import { itemLosses } from '../../src/train/own-eval.js';
+
+const { model, tok } = loadModel(defaultModelDir());
+
+const scene = (shape: 'circle' | 'square' | 'triangle', color: 'red' | 'blue' | 'green', cell: number): Scene => ({
+  background: 'white',
+  objects: [{ shape, color, size: 'large', cell }],
+  sign: null,
+  character: null,
+});
+const codesOf = (s: Scene) => tok.image.encode([renderScene(s).data])[0];
+
+test('readingText: the parsed scene caption, or the prompt less "draw" and its full stop', () => {
+  const s = scene('circle', 'red', 0);
+  assert.equal(readingText(`draw ${caption(s)}`), caption(s));
+  assert.equal(readingText('a big red circle in the top left corner. White background.'), caption(s));
+  assert.equal(readingText('draw a purple elephant.'), 'a purple elephant');
+});
+
+test('reading losses prefer the drawing of the asked scene to one with another shape or colour', () => {
+  for (const [want, wrong] of [
+    [scene('circle', 'red', 0), scene('square', 'red', 0)],
+    [scene('triangle', 'blue', 4), scene('triangle', 'green', 4)],
+    [scene('square', 'green', 8), scene('square', 'green', 2)],
+  ] as const) {
+    const [right, other] = readingLosses(model, tok, [codesOf(want), codesOf(wrong)], caption(want));
+    assert.ok(right < other, `${caption(want)}: ${right} vs ${other}`);
+    const ranked = rankByReading(model, tok, [codesOf(wrong), codesOf(want)], caption(want));
+    assert.deepEqual(
+      ranked.map((r) => r.index),
+      [1, 0],
+    );
+  }
+});
+
+test("itemLosses 'sum' is the mean times the produced tokens", () => {
+  const img = { pixels: renderScene(scene('circle', 'red', 0)) };
+  const items = ['describe the image.', 'what is at the top left?'].map((q, i) => ({
+    id: `s${i}`,
+    task: 'caption' as const,
+    split: 'heldout' as const,
+    segments: [
+      userImage(img),
+      userText(q),
+      { role: 'model' as const, kind: 'text' as const, text: 'a red circle', train: true },
+    ],
+  }));
+  const mean = itemLosses(model, tok, items);
+  const sum = itemLosses(model, tok, items, 8, 'sum');
+  const produced = tok.text.encode('a red circle').length + 1; // and <|end|>
+  for (let i = 0; i < items.length; i++) assert.ok(Math.abs(sum[i] - mean[i] * produced) < 1e-3 * sum[i]);
+});
+
+test('captions ranked both ways: the true caption before ones with a shape or a cell changed', () => {
+  const s = scene('triangle', 'red', 6); // a held-out colour-shape pair: never drawn or read in training
+  const image = { pixels: renderScene(s) };
+  const wrong = [caption(scene('square', 'red', 6)), caption(scene('triangle', 'red', 8))];
+  const [right, ...others] = captionLosses(model, tok, image, [caption(s), ...wrong]);
+  for (const o of others) assert.ok(right < o, `${right} vs ${o}`);
+});
+
+test('describeImage: distinct candidates ranked by their loss, the first the caption; 1 is greedy', () => {
+  const image = { pixels: renderScene(scene('circle', 'blue', 4)) };
+  const d = describeImage(model, tok, image, { candidates: 6, seed: 3 });
+  assert.equal(d.caption, d.ranked[0].caption);
+  assert.equal(new Set(d.ranked.map((r) => r.caption)).size, d.ranked.length);
+  for (let i = 1; i < d.ranked.length; i++) assert.ok(d.ranked[i - 1].loss <= d.ranked[i].loss);
+  const again = describeImage(model, tok, image, { candidates: 6, seed: 3 });
+  assert.deepEqual(again, d);
+  const greedy = describeImage(model, tok, image, { candidates: 1 });
+  assert.equal(greedy.ranked.length, 1);
+  assert.ok(
+    d.ranked.some((r) => r.caption === greedy.caption),
+    'the greedy caption is a candidate',
+  );
+  assert.throws(() => describeImage(model, tok, image, { candidates: 0 }), /candidates must be an integer in 1\.\.64/);
+});
+
+test('generate with candidates returns the drawings of lowest reading loss, best first', () => {
+  const prompt = `draw ${caption(scene('circle', 'green', 2))}`;
+  const all = generateImages(model, tok, prompt, { n: 6, seed: 5 });
+  const best = generateImages(model, tok, prompt, { n: 2, candidates: 6, seed: 5 });
+  const losses = readingLosses(
+    model,
+    tok,
+    all.map((im) => tok.image.encode([im.data])[0]),
+    readingText(prompt),
+  );
+  const order = losses.map((l, i) => [l, i]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  assert.equal(best.length, 2);
+  assert.deepEqual(best[0].data, all[order[0][1]].data);
+  assert.deepEqual(best[1].data, all[order[1][1]].data);
+});
+
+test('candidates are refused below n, above 64 and for edits, with the range in the message', () => {
+  const p = 'draw a large red circle at the top left, on a white background';
+  assert.throws(() => generateImages(model, tok, p, { n: 3, candidates: 2 }), RequestInputError);
+  assert.throws(() => generateImages(model, tok, p, { candidates: 65 }), /candidates must be an integer in n\.\.64/);
+  const img = renderScene(scene('circle', 'red', 0));
+  assert.throws(() => editImage(model, tok, img, 'make the circle blue', { candidates: 4 }), /text-to-image prompt/);
+});
