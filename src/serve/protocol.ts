@@ -31,7 +31,7 @@ interface Sampling {
 }
 
 export type Job =
-  | (Sampling & { kind: 'generate'; prompt: string; topK: number; topP: number })
+  | (Sampling & { kind: 'generate'; prompt: string; topK: number; topP: number; candidates: number })
   | (Sampling & { kind: 'edit'; prompt: string; image: Uint8Array; imageGuidance: number })
   | {
       kind: 'turn';

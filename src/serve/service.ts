@@ -23,6 +23,8 @@ export interface DrawRequest {
   guidance: number;
   topK?: number;
   topP?: number;
+  /** Text to image: draw this many (>= n) and keep the n the model reads most as the prompt (default n). */
+  candidates?: number;
   /** Edits: the input image (already at the model's size) and optionally the editable region. */
   image?: ModelImage;
   mask?: Uint8Array;
@@ -132,7 +134,14 @@ export class Service {
             image: r.image.image.data,
             imageGuidance: r.imageGuidance ?? 1,
           }
-        : { ...common, kind: 'generate', prompt: r.sent ?? r.prompt, topK: r.topK ?? 0, topP: r.topP ?? 1 },
+        : {
+            ...common,
+            kind: 'generate',
+            prompt: r.sent ?? r.prompt,
+            topK: r.topK ?? 0,
+            topP: r.topP ?? 1,
+            candidates: r.candidates ?? r.n,
+          },
       { onProgress },
     );
     const size = m.imageSize;

@@ -114,7 +114,12 @@ function run(
       const o = { n: job.n, seed: job.seed, temperature: job.temperature, guidance: job.guidance, onProgress };
       const images =
         job.kind === 'generate'
-          ? generateImages(m.model, m.tok, job.prompt, { ...o, topK: job.topK, topP: job.topP })
+          ? generateImages(m.model, m.tok, job.prompt, {
+              ...o,
+              topK: job.topK,
+              topP: job.topP,
+              candidates: job.candidates,
+            })
           : editImage(m.model, m.tok, rgb(size, job.image), job.prompt, { ...o, imageGuidance: job.imageGuidance });
       return { kind: 'images', images: images.map((img) => ({ png: encodePng(img), rgb: img.data })) };
     }

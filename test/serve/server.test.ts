@@ -83,6 +83,30 @@ describe('OpenAI-shaped images', () => {
     assert.equal(r.body.store.kind, 'sqlite');
   });
 
+  test('generations: quality "high" is the library’s best 2 of 16 by the model’s reading, "low" the plain 2', async () => {
+    // a held-out colour-shape pair (green cross), where the variants differ
+    const PROMPT =
+      'draw a small green cross at the top left and a large red square at the center, on a white background';
+    const high = await call('/v1/images/generations', json({ prompt: PROMPT, n: 2, seed: 6, quality: 'high' }));
+    assert.equal(high.status, 200);
+    const want = generateImages(lib.model, lib.tok, PROMPT, { n: 2, candidates: 16, seed: 6, temperature: 0.7 });
+    assert.deepEqual(
+      high.body.data.map((d: { b64_json: string }) => [...rgbOf(d.b64_json).data]),
+      want.map((w) => [...w.data]),
+    );
+    const low = await call('/v1/images/generations', json({ prompt: PROMPT, n: 2, seed: 6, quality: 'low' }));
+    const plain = generateImages(lib.model, lib.tok, PROMPT, { n: 2, seed: 6, temperature: 0.7 });
+    assert.notDeepEqual(
+      want.map((w) => [...w.data]),
+      plain.map((w) => [...w.data]),
+      'the ranking picks other drawings than the first two',
+    );
+    assert.deepEqual(
+      low.body.data.map((d: { b64_json: string }) => [...rgbOf(d.b64_json).data]),
+      plain.map((w) => [...w.data]),
+    );
+  });
+
   test('generations: the library’s images for the same seed, upscaled by nearest on request, urls served', async () => {
     const r = await call('/v1/images/generations', json({ prompt: PROMPT, n: 2, seed: 5, size: '128x128' }));
     assert.equal(r.status, 200);

@@ -108,6 +108,10 @@ function promptInfo(asked: string, sent: { text: string; canonicalized: boolean;
   return { asked, sent: sent.text, canonicalized: sent.canonicalized, notices: sent.notices };
 }
 
+/** OpenAI's quality, as drawings the model reads back: "medium" and "high" draw 4 and 16 candidates and
+ *  return the n it reads most as the prompt (infer/reading.ts); the others draw just the n asked for. */
+export const QUALITY_CANDIDATES = { auto: 1, standard: 1, low: 1, medium: 4, high: 16 } as const;
+
 function streamed(
   c: Context,
   service: Service,
@@ -199,8 +203,9 @@ export function openaiRoutes(app: Hono, service: Service): void {
       guidance: b.guidance,
       topK: b.top_k,
       topP: b.top_p,
+      candidates: Math.max(b.n, QUALITY_CANDIDATES[b.quality ?? 'auto']),
       partials: b.stream ? b.partial_images : 0,
-      params: { size: size.size, response_format: b.response_format, prompt },
+      params: { size: size.size, response_format: b.response_format, prompt, quality: b.quality ?? 'auto' },
     };
     if (b.stream) return streamed(c, service, req, size, 'image_generation', prompt);
     return answer(c, await service.draw(req), size, b.response_format, m.id, { prompt });
