@@ -20,6 +20,7 @@ import {
   type RgbImage,
   type Scene,
   type SceneObject,
+  type Segment,
   type TaskItem,
   type TaskKind,
   wellFormed,
@@ -29,16 +30,13 @@ import {
   DEFAULT_GUIDANCE,
   DESCRIBE,
   describeImage,
-  type Prompt,
-  rankByReading,
+  drawCodes,
   readingText,
   type SampleOptions,
-  sampleImages,
   sampleTurn,
 } from '../infer/index.js';
 import type { MultimodalModel } from '../model/index.js';
-import { buildSequence, type DecodedSegment, specialIds, type Tokenizers } from '../model/index.js';
-import { Rng } from '../tensor/index.js';
+import { buildSequence, type DecodedSegment, type Tokenizers } from '../model/index.js';
 import { judgeAnswer, judgeCaption } from './attributes.js';
 import { type MetricStat, meanInterval, wilson } from './interval.js';
 
@@ -172,11 +170,15 @@ export function evaluate(model: MultimodalModel, tok: Tokenizers, items: TaskIte
       if (turn.start + 1 + room > model.config.blockSize) break;
       const cut = (s: typeof cond, end: number) => ({ ids: s.ids.slice(0, end), pos2d: s.pos2d.slice(0, end) });
       const ranked = (o.candidates ?? 1) > 1;
-      const described = ranked ? describeRequest(item, turn.start, cond) : null;
+      // the segments before this turn
+      const before = ranked
+        ? cond.segments.filter((s) => s.end <= turn.start).map((s) => item.segments[s.segment])
+        : [];
+      const described = ranked ? describeRequest(before) : null;
       const gen = described
         ? bestCaption(model, tok, described, index, o.candidates!)
-        : ranked && isTextToImage(item, turn.start, cond)
-          ? bestDrawing(model, tok, item, cut(cond, turn.start + 1), cut(uncond, ut.start + 1), index, opts)
+        : ranked && isTextToImage(item, before, turn.start, cond)
+          ? bestDrawing(model, tok, before, index, opts)
           : sampleTurn(model, tok, cut(cond, turn.start + 1), cut(uncond, ut.start + 1), opts);
       const expected = cond.segments.filter((s) => s.start >= turn.start && s.end <= turn.end);
       const produced: DecodedSegment[] = gen.segments;
@@ -200,8 +202,7 @@ export const CANDIDATE_TEMPERATURE = 0.7;
 type Built = ReturnType<typeof buildSequence>;
 
 /** A model turn that draws an image from the user's text alone: the first turn, after user text only. */
-function isTextToImage(item: TaskItem, start: number, cond: Built): boolean {
-  const before = cond.segments.filter((s) => s.end <= start).map((s) => item.segments[s.segment]);
+function isTextToImage(item: TaskItem, before: readonly Segment[], start: number, cond: Built): boolean {
   const after = cond.segments.find((s) => s.start >= start);
   return (
     before.length > 0 &&
@@ -212,8 +213,7 @@ function isTextToImage(item: TaskItem, start: number, cond: Built): boolean {
 }
 
 /** The image of a model turn that answers "describe the image." about it alone (the caption task), or null. */
-function describeRequest(item: TaskItem, start: number, cond: Built): ImageRef | null {
-  const before = cond.segments.filter((s) => s.end <= start).map((s) => item.segments[s.segment]);
+function describeRequest(before: readonly Segment[]): ImageRef | null {
   if (before.length !== 2) return null;
   const [image, ask] = before;
   return image.role === 'user' && image.image && ask.kind === 'text' && ask.text === DESCRIBE ? image.image : null;
@@ -231,27 +231,24 @@ function bestCaption(
   return { segments: [{ role: 'model', kind: 'text', text: caption }] };
 }
 
-/** EvalOptions.candidates drawings of a text-to-image turn; the one the model reads most as the prompt. */
+/** EvalOptions.candidates drawings of a text-to-image turn, as generate --candidates draws them (seed:
+ *  the item's index); the one the model reads most as the prompt. */
 function bestDrawing(
   model: MultimodalModel,
   tok: Tokenizers,
-  item: TaskItem,
-  cond: Prompt,
-  uncond: Prompt,
+  before: Segment[],
   index: number,
   o: EvalOptions,
 ): { segments: DecodedSegment[] } {
-  const sp = specialIds(tok);
-  const open = (p: Prompt): Prompt => ({
-    ids: Int32Array.from([...p.ids, sp.image]),
-    pos2d: Int32Array.from([...p.pos2d, -1]),
-  });
-  const rngs = Array.from({ length: o.candidates! }, (_, v) => new Rng(index * 1000 + v));
-  const so = { ...o, temperature: CANDIDATE_TEMPERATURE };
-  const drawn = sampleImages(model, tok, open(cond), (o.guidance ?? 1) !== 1 ? open(uncond) : null, rngs, so);
-  const prompt = item.segments.filter((s) => s.kind === 'text').map((s) => s.text)[0] ?? '';
-  const [best] = rankByReading(model, tok, drawn, readingText(prompt));
-  return { segments: [{ role: 'model', kind: 'image', codes: best.codes }] };
+  const prompt = before.find((s) => s.kind === 'text')?.text ?? '';
+  const [codes] = drawCodes(
+    model,
+    tok,
+    before,
+    { ...o, n: 1, temperature: CANDIDATE_TEMPERATURE, seed: index },
+    readingText(prompt),
+  );
+  return { segments: [{ role: 'model', kind: 'image', codes }] };
 }
 
 function emptyStats(): Record<MetricKey, MetricStat> {

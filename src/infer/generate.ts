@@ -66,13 +66,19 @@ export function checkModelImage(tok: Tokenizers, image: RgbImage): void {
     throw new RequestInputError(`the image is ${image.width}x${image.height}, the model works on ${s}x${s} RGB images`);
 }
 
-function drawImages(
+/**
+ * The codes of o.n drawings after these user segments: o.candidates of them drawn as one batch (seeds
+ * o.seed * 1000 + v) and, when there are more than n, the n of lowest reading loss for `reading` (the
+ * text they should read as; null where drawings are not read: edits), best first. What generateImages
+ * and editImage decode, and what `tessera eval --candidates` judges.
+ */
+export function drawCodes(
   model: MultimodalModel,
   tok: Tokenizers,
   segments: Segment[],
   o: GenerateOptions,
   reading: string | null,
-): RgbImage[] {
+): Int32Array[] {
   const n = o.n ?? 1;
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new RequestInputError(`n must be an integer in 1..64, got ${n}`);
   const k = o.candidates ?? n;
@@ -100,15 +106,16 @@ function drawImages(
           true,
         )
       : null;
-  const size = tok.image.imageSize;
   const rngs = Array.from({ length: k }, (_, v) => new Rng((o.seed ?? 0) * 1000 + v));
   const drawn = sampleImages(model, tok, cond, uncond, rngs, so, bare);
-  const codes =
-    k > n
-      ? rankByReading(model, tok, drawn, reading!)
-          .slice(0, n)
-          .map((r) => r.codes)
-      : drawn;
+  if (k === n) return drawn;
+  return rankByReading(model, tok, drawn, reading!)
+    .slice(0, n)
+    .map((r) => r.codes);
+}
+
+function decoded(tok: Tokenizers, codes: Int32Array[]): RgbImage[] {
+  const size = tok.image.imageSize;
   return tok.image.decode(codes).map((data) => ({ width: size, height: size, data }));
 }
 
@@ -121,7 +128,7 @@ export function generateImages(
 ): RgbImage[] {
   if (prompt.trim() === '')
     throw new RequestInputError('the prompt is empty: say what to draw, e.g. "a red circle in the top left"');
-  return drawImages(model, tok, [userText(prompt)], o, readingText(prompt));
+  return decoded(tok, drawCodes(model, tok, [userText(prompt)], o, readingText(prompt)));
 }
 
 /** The input image edited by an instruction. The image must be the tokenizer's size. */
@@ -135,5 +142,6 @@ export function editImage(
   if (instruction.trim() === '')
     throw new RequestInputError('the instruction is empty: say what to change, e.g. "make the circle blue"');
   checkModelImage(tok, image);
-  return drawImages(model, tok, [userImage({ pixels: image }), userText(instruction)], { temperature: 0, ...o }, null);
+  const segments = [userImage({ pixels: image }), userText(instruction)];
+  return decoded(tok, drawCodes(model, tok, segments, { temperature: 0, ...o }, null));
 }

@@ -7,6 +7,7 @@
 // - Plans: planSteps / executePlan (decomposition; copyTokens), oneShot, imagineThenAnswer, answerText.
 export {
   checkModelImage,
+  drawCodes,
   editImage,
   type GenerateOptions,
   generateImages,

@@ -5,7 +5,7 @@
 // the pointwise mutual information of prompt and drawing. Generation samples from p(image | text), which
 // redraws a held-out colour-shape pair as a trained one; reading scores p(text | image), a second opinion
 // learned on other items (captions, questions), and the two disagree exactly where generation fails
-// (docs/model.md, "The model reads its own drawings"). No verifier, renderer or parser of images is used.
+// (docs/model.md, "The model reads its own outputs back"). No verifier, renderer or parser of images is used.
 //
 // The mirror for captions (describeImage): candidate captions sampled from p(text | image) are ranked by
 // their total loss both ways, reading plus drawing, -log p(caption | image) - log p(image | "draw caption"):
@@ -40,6 +40,21 @@ export function readingText(prompt: string): string {
     .replace(/\.$/, '');
 }
 
+/** An item of the caption task: the image, "describe the image.", and `text` as the model's caption. */
+function captionItem(image: ImageRef, text: string, i: number): TaskItem {
+  return {
+    id: `reading-${i}`,
+    task: 'caption',
+    split: 'heldout',
+    segments: [userImage(image), userText(DESCRIBE), modelText(text)],
+  };
+}
+
+/** Indices of `losses`, lowest first (ties keep their order). */
+function byLoss(losses: readonly number[]): number[] {
+  return losses.map((_, i) => i).sort((a, b) => losses[a] - losses[b] || a - b);
+}
+
 /** Each drawing's reading loss for `text` (lower reads more like it), in order. Codes go in as drawn. */
 export function readingLosses(
   model: MultimodalModel,
@@ -49,16 +64,9 @@ export function readingLosses(
 ): number[] {
   const size = tok.image.imageSize;
   const pixels = tok.image.decode([...drawings]);
-  const items: TaskItem[] = drawings.map((codes, i) => ({
-    id: `reading-${i}`,
-    task: 'caption',
-    split: 'heldout',
-    segments: [
-      userImage({ pixels: { width: size, height: size, data: pixels[i] }, codes }),
-      userText(DESCRIBE),
-      modelText(text),
-    ],
-  }));
+  const items = drawings.map((codes, i) =>
+    captionItem({ pixels: { width: size, height: size, data: pixels[i] }, codes }, text, i),
+  );
   return itemLosses(model, tok, items);
 }
 
@@ -70,9 +78,7 @@ export function rankByReading(
   text: string,
 ): { codes: Int32Array; loss: number; index: number }[] {
   const losses = readingLosses(model, tok, drawings, text);
-  return drawings
-    .map((codes, index) => ({ codes, loss: losses[index], index }))
-    .sort((a, b) => a.loss - b.loss || a.index - b.index);
+  return byLoss(losses).map((index) => ({ codes: drawings[index], loss: losses[index], index }));
 }
 
 export interface DescribeOptions {
@@ -91,26 +97,20 @@ export function captionLosses(
   image: ImageRef,
   captions: readonly string[],
 ): number[] {
-  const item = (segments: TaskItem['segments'], i: number): TaskItem => ({
-    id: `caption-${i}`,
-    task: 'caption',
-    split: 'heldout',
-    segments,
-  });
   const read = itemLosses(
     model,
     tok,
-    captions.map((c, i) => item([userImage(image), userText(DESCRIBE), modelText(c)], i)),
+    captions.map((c, i) => captionItem(image, c, i)),
     8,
     'sum',
   );
-  const draw = itemLosses(
-    model,
-    tok,
-    captions.map((c, i) => item([userText(`draw ${c}`), modelImage(image)], i)),
-    8,
-    'sum',
-  );
+  const drawItem = (c: string, i: number): TaskItem => ({
+    id: `drawing-${i}`,
+    task: 't2i',
+    split: 'heldout',
+    segments: [userText(`draw ${c}`), modelImage(image)],
+  });
+  const draw = itemLosses(model, tok, captions.map(drawItem), 8, 'sum');
   return read.map((r, i) => r + draw[i]);
 }
 
@@ -135,9 +135,6 @@ export function describeImage(
   }
   const captions = [...seen];
   const losses = k > 1 ? captionLosses(model, tok, image, captions) : [0];
-  const ranked = captions
-    .map((c, i) => ({ caption: c, loss: losses[i], i }))
-    .sort((a, b) => a.loss - b.loss || a.i - b.i)
-    .map(({ caption: c, loss }) => ({ caption: c, loss }));
+  const ranked = byLoss(losses).map((i) => ({ caption: captions[i], loss: losses[i] }));
   return { caption: ranked[0].caption, ranked };
 }
