@@ -31,7 +31,9 @@ import {
   DESCRIBE,
   describeImage,
   drawCodes,
+  READ_SIGN,
   readingText,
+  readSign,
   type SampleOptions,
   sampleTurn,
 } from '../infer/index.js';
@@ -107,7 +109,8 @@ export interface EvalOptions extends SampleOptions {
   /** Text-to-image turns (an image drawn from the user's text alone): draw this many candidates at
    *  CANDIDATE_TEMPERATURE and judge the one the model reads most as the prompt (infer/reading.ts), as
    *  `generate --candidates` does. Caption turns ("describe the image."): the greedy caption and this many
-   *  less one sampled, judged on the one describeImage ranks first. Default 1: greedy everywhere. */
+   *  less one sampled, judged on the one describeImage ranks and refines first. Sign questions ("what does
+   *  the sign say?"): the one readSign ranks first of as many readings. Default 1: greedy everywhere. */
   candidates?: number;
   /** Skip model turns whose prompt leaves less room than this many tokens (default: one image). */
   minRoom?: number;
@@ -174,12 +177,15 @@ export function evaluate(model: MultimodalModel, tok: Tokenizers, items: TaskIte
       const before = ranked
         ? cond.segments.filter((s) => s.end <= turn.start).map((s) => item.segments[s.segment])
         : [];
-      const described = ranked ? describeRequest(before) : null;
+      const described = ranked ? askedOfImage(before, DESCRIBE) : null;
+      const sign = ranked ? askedOfImage(before, READ_SIGN) : null;
       const gen = described
         ? bestCaption(model, tok, described, index, o.candidates!)
-        : ranked && isTextToImage(item, before, turn.start, cond)
-          ? bestDrawing(model, tok, before, index, opts)
-          : sampleTurn(model, tok, cut(cond, turn.start + 1), cut(uncond, ut.start + 1), opts);
+        : sign
+          ? bestReading(model, tok, sign, index, o.candidates!)
+          : ranked && isTextToImage(item, before, turn.start, cond)
+            ? bestDrawing(model, tok, before, index, opts)
+            : sampleTurn(model, tok, cut(cond, turn.start + 1), cut(uncond, ut.start + 1), opts);
       const expected = cond.segments.filter((s) => s.start >= turn.start && s.end <= turn.end);
       const produced: DecodedSegment[] = gen.segments;
       expected.forEach((span, j) => {
@@ -212,11 +218,24 @@ function isTextToImage(item: TaskItem, before: readonly Segment[], start: number
   );
 }
 
-/** The image of a model turn that answers "describe the image." about it alone (the caption task), or null. */
-function describeRequest(before: readonly Segment[]): ImageRef | null {
+/** The image of a model turn that answers `question` about it alone (DESCRIBE: the caption task;
+ *  READ_SIGN: the ocr task's question, which vqa also asks), or null. */
+function askedOfImage(before: readonly Segment[], question: string): ImageRef | null {
   if (before.length !== 2) return null;
   const [image, ask] = before;
-  return image.role === 'user' && image.image && ask.kind === 'text' && ask.text === DESCRIBE ? image.image : null;
+  return image.role === 'user' && image.image && ask.kind === 'text' && ask.text === question ? image.image : null;
+}
+
+/** EvalOptions.candidates readings of the image's sign; the one readSign ranks first. */
+function bestReading(
+  model: MultimodalModel,
+  tok: Tokenizers,
+  image: ImageRef,
+  index: number,
+  candidates: number,
+): { segments: DecodedSegment[] } {
+  const { word } = readSign(model, tok, image, { candidates, seed: index });
+  return { segments: [{ role: 'model', kind: 'text', text: word }] };
 }
 
 /** EvalOptions.candidates captions of the image; the one describeImage ranks first. */

@@ -28,12 +28,16 @@ export {
 } from './plan.js';
 export {
   captionLosses,
+  captionNeighbours,
   DESCRIBE,
   type DescribeOptions,
   describeImage,
+  READ_SIGN,
   rankByReading,
   readingLosses,
   readingText,
+  readSign,
+  SIGN_DRAW_WEIGHT,
 } from './reading.js';
 export {
   DEFAULT_GUIDANCE,

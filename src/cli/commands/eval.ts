@@ -98,7 +98,7 @@ function evalOptions(c: Command): Command {
     )
     .option(
       '--candidates <k>',
-      'judge the best of k drawings (temperature 0.7) by the model reading them back, and of k captions (1: greedy)',
+      'judge the best of k drawings (temperature 0.7) by the model reading them back, of k captions (refined word by word) and of k sign readings, each ranked by reading plus drawing (1: greedy)',
       intOption('candidates', 1, 64),
       1,
     )
