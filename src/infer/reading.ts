@@ -197,7 +197,7 @@ const argmin = (xs: readonly number[]) => xs.reduce((b, x, i) => (x < xs[b] ? i 
 /**
  * A caption of the image: the greedy one and candidates - 1 sampled ones (distinct), ranked by their loss
  * both ways (captionLosses); then the best is refined one word at a time: of its captionNeighbours (the
- * sign's word from the sampled captions' words), the one of lowest loss replaces it while it is lower, for
+ * sign's word from the sampled captions' words and readSign's readings), the one of lowest loss replaces it while it is lower, for
  * up to `refine` rounds. Sampling rarely proposes the right shape of a held-out pair, but drawing judges it
  * well (docs/model.md, "The model reads its own outputs back"). `ranked` holds every caption scored.
  */
@@ -215,8 +215,16 @@ export function describeImage(
     for (const [i, c] of cs.entries()) scored.set(c, losses[i]);
   };
   score(captions);
-  const words = [...new Set(captions.flatMap((c) => SIGN.exec(c)?.[1] ?? []))];
   let best = captions[argmin(captions.map((c) => scored.get(c)!))];
+  // the sign's word: the sampled captions' words and the words readSign reads (it reads held-out words
+  // far better than captions spell them)
+  const read = SIGN.test(best) ? readSign(model, tok, image, o).ranked.map((r) => r.word) : [];
+  const words = [
+    ...new Set([
+      ...captions.flatMap((c) => SIGN.exec(c)?.[1] ?? []),
+      ...read.filter((w) => /^[a-z]+$/.test(w)).map((w) => w.toUpperCase()),
+    ]),
+  ];
   for (let round = 0; round < (o.refine ?? 3); round++) {
     const next = captionNeighbours(best, words).filter((c) => !scored.has(c));
     if (next.length === 0) break;

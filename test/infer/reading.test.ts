@@ -1,12 +1,13 @@
 // The model reading its own outputs back (src/infer/reading.ts), on the shipped model: the reading text of
 // a prompt; reading losses that prefer the drawing of the asked scene to one with the shape swapped;
 // captions ranked both ways that prefer the true caption; generate --candidates returning the drawing of
-// lowest reading loss; and the refusals.
+// lowest reading loss; captions refined one word at a time and signs read both ways; and the refusals.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { caption, renderScene, type Scene, userImage, userText } from '../../src/data/index.js';
+import { caption, evaluationItems, renderScene, type Scene, userImage, userText } from '../../src/data/index.js';
 import {
   captionLosses,
+  captionNeighbours,
   describeImage,
   editImage,
   generateImages,
@@ -14,16 +15,22 @@ import {
   rankByReading,
   readingLosses,
   readingText,
+  readSign,
 } from '../../src/infer/index.js';
 import { defaultModelDir, loadModel } from '../../src/model/index.js';
 import { itemLosses } from '../../src/train/own-eval.js';
 
 const { model, tok } = loadModel(defaultModelDir());
 
-const scene = (shape: 'circle' | 'square' | 'triangle', color: 'red' | 'blue' | 'green', cell: number): Scene => ({
+const scene = (
+  shape: 'circle' | 'square' | 'triangle',
+  color: 'red' | 'blue' | 'green' | 'pink',
+  cell: number,
+  sign: string | null = null,
+): Scene => ({
   background: 'white',
   objects: [{ shape, color, size: 'large', cell }],
-  sign: null,
+  sign,
   character: null,
 });
 const codesOf = (s: Scene) => tok.image.encode([renderScene(s).data])[0];
@@ -92,6 +99,48 @@ test('describeImage: distinct candidates ranked by their loss, the first the cap
     'the greedy caption is a candidate',
   );
   assert.throws(() => describeImage(model, tok, image, { candidates: 0 }), /candidates must be an integer in 1\.\.64/);
+});
+
+test("captionNeighbours: each object's shape and colour, and the sign's word, swapped one at a time", () => {
+  const c =
+    'a small red square at the left, a round-faced character with green eyes and a red body at the top and a sign that says CAT, on a white background';
+  const n = captionNeighbours(c, ['CAT', 'DOG']);
+  assert.equal(n.length, 3 + 7 + 1, n.join('\n'));
+  assert.ok(n.includes(c.replace('red square', 'red circle')));
+  assert.ok(n.includes(c.replace('red square', 'brown square')));
+  assert.ok(n.includes(c.replace('CAT,', 'DOG,')));
+  assert.ok(!n.includes(c));
+  assert.ok(!n.some((x) => x.includes('green body') || x.includes('red eyes')), 'the character is not an object');
+  assert.deepEqual(captionNeighbours('nothing to change here', ['CAT']), []);
+});
+
+test('describeImage refines a held-out pair that no sampled caption names, and a sign word into the one readSign reads', () => {
+  const pink = { pixels: renderScene(scene('circle', 'pink', 0)) }; // a held-out colour-shape pair
+  const sampled = describeImage(model, tok, pink, { candidates: 4, seed: 1, refine: 0 });
+  const refined = describeImage(model, tok, pink, { candidates: 4, seed: 1 });
+  const want = caption(scene('circle', 'pink', 0));
+  assert.notEqual(sampled.caption, want, 'sampling alone names it as a trained pair');
+  assert.equal(refined.caption, want);
+  assert.ok(refined.ranked[0].loss < sampled.ranked[0].loss);
+  assert.ok(refined.ranked.length > sampled.ranked.length, 'the neighbours scored are ranked too');
+  for (let i = 1; i < refined.ranked.length; i++) assert.ok(refined.ranked[i - 1].loss <= refined.ranked[i].loss);
+  const frog = { pixels: renderScene(scene('circle', 'blue', 4, 'FROG')) }; // a held-out word
+  assert.match(describeImage(model, tok, frog, { candidates: 4, seed: 1, refine: 0 }).caption, /says FRO,/);
+  assert.match(describeImage(model, tok, frog, { candidates: 4, seed: 1 }).caption, /says FROG,/);
+});
+
+test('readSign: reading plus drawing corrects a misread held-out word; ranked, deterministic, 1 is greedy', () => {
+  const item = evaluationItems(['ocr'], 30, 1000, 'heldout')[6];
+  const image = item.segments[0].image!;
+  assert.equal(item.segments[2].text, 'zebra');
+  assert.equal(readSign(model, tok, image, { candidates: 1 }).word, 'zebrea', 'greedy reading misspells it');
+  const r = readSign(model, tok, image, { candidates: 8, seed: 0 });
+  assert.equal(r.word, 'zebra');
+  assert.equal(r.word, r.ranked[0].word);
+  for (let i = 1; i < r.ranked.length; i++) assert.ok(r.ranked[i - 1].loss <= r.ranked[i].loss);
+  assert.ok(r.ranked.every((x) => /^[a-z]+$/.test(x.word)));
+  assert.deepEqual(readSign(model, tok, image, { candidates: 8, seed: 0 }), r);
+  assert.throws(() => readSign(model, tok, image, { candidates: 65 }), /candidates must be an integer in 1\.\.64/);
 });
 
 test('generate with candidates returns the drawings of lowest reading loss, best first', () => {
