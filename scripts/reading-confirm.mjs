@@ -1,10 +1,10 @@
 // node scripts/reading-confirm.mjs (after npm run build, from the repository root): docs/model.md, "The model reads its own outputs back".
 // A fresh held-out sample (seed 5000; the candidates' settings were chosen on seed 1000's items): greedy vs
-// 16 candidates ranked by the model's own reading, the same items.
+// 16 candidates ranked by the model's own reading (captions refined, signs read both ways), the same items.
 import * as T from '../dist/src/index.js';
 
 const { model, tok } = T.loadModel('models/tessera-default');
-const items = T.evaluationItems(['t2i', 'caption'], 300, 5000, 'heldout');
+const items = T.evaluationItems(['t2i', 'caption', 'vqa', 'ocr'], 300, 5000, 'heldout');
 const keys = [
   't2i_acc',
   't2i_object_acc',
@@ -12,6 +12,11 @@ const keys = [
   'caption_acc',
   'caption_heldout_pair_object_acc',
   'caption_shape_acc',
+  'caption_word_acc',
+  'vqa_acc',
+  'ocr_acc',
+  'ocr_heldout_word_acc',
+  'understanding_acc',
 ];
 const runs = {};
 for (const c of [1, 16]) {
@@ -33,9 +38,11 @@ for (const c of [1, 16]) {
       r.counts[k],
     );
 }
+// understanding pools captions, questions and sign reading (summarise does the same)
+const pooled = (per) => ['caption_acc', 'vqa_acc', 'ocr_acc'].flatMap((k) => per[k] ?? []);
 for (const k of keys) {
-  const a = runs[16][k],
-    b = runs[1][k];
+  const a = k === 'understanding_acc' ? pooled(runs[16]) : runs[16][k],
+    b = k === 'understanding_acc' ? pooled(runs[1]) : runs[1][k];
   const d = a.map((x, i) => x - b[i]);
   const m = d.reduce((s, x) => s + x, 0) / d.length;
   const sd = Math.sqrt(d.reduce((s, x) => s + (x - m) ** 2, 0) / (d.length - 1));
