@@ -57,6 +57,7 @@ export {
   DEFAULT_HISTORY,
   type Engine,
   type History,
+  readingQuestion,
   readSessionFile,
   SESSION_LIMITS,
   Session,

@@ -24,6 +24,7 @@ import {
 import type { MultimodalModel, Tokenizers } from '../model/index.js';
 import { Rng } from '../tensor/index.js';
 import { checkModelImage, RequestInputError, turnPrompt } from './generate.js';
+import { DESCRIBE, describeImage, READ_SIGN, readSign } from './reading.js';
 import { DEFAULT_SHAPE, SESSION_LIMITS, SessionFileError, type SessionShape } from './session-file.js';
 
 export { SESSION_LIMITS, SessionFileError, type SessionShape, sessionShape } from './session-file.js';
@@ -90,6 +91,24 @@ export interface TurnOptions {
   /** What the model sees of the session (default DEFAULT_HISTORY): only the latest image and the new
    *  input ('last-image': each turn acts on the picture as it is now), or every turn that fits. */
   history?: History;
+  /** The two questions reading ranks (default true): "describe the image." and "what does the sign say?"
+   *  about the latest image are answered by describeImage and readSign (candidates ranked by the model
+   *  reading both ways) instead of by one greedy reply. Off for a sampled reply (temperature > 0), a
+   *  restricted one (textTokens) and a turn that must draw. */
+  read?: boolean;
+}
+
+/** Which ranked reading answers this text ("describe the image." or "what does the sign say?", in any
+ *  case, the final full stop or question mark optional), or null. */
+export function readingQuestion(text: string | undefined): 'caption' | 'sign' | null {
+  const norm = (q: string) =>
+    q
+      .trim()
+      .toLowerCase()
+      .replace(/\s+/g, ' ')
+      .replace(/\s*[.?!]$/, '');
+  const t = norm(text ?? '');
+  return t === norm(DESCRIBE) ? 'caption' : t === norm(READ_SIGN) ? 'sign' : null;
 }
 
 export type History = 'dialogue' | 'last-image';
@@ -169,6 +188,16 @@ export class Session {
   addTurn(engine: Engine, input: TurnInput, o: TurnOptions = {}): Turn {
     checkInput(engine, input);
     const mode = o.mode ?? 'auto';
+    const question = readingQuestion(input.text);
+    const image = input.image ? { pixels: input.image } : latestImage(this.path());
+    if ((o.read ?? true) && question && image && mode !== 'image' && !o.temperature && !o.textTokens) {
+      const r = { seed: this.seed * 100003 + this.nextId };
+      const text =
+        question === 'caption'
+          ? describeImage(engine.model, engine.tok, image, r).caption
+          : readSign(engine.model, engine.tok, image, r).word;
+      return this.record(input, [{ kind: 'text', text }]);
+    }
     const guidance = o.guidance ?? DEFAULT_GUIDANCE;
     const imageGuidance = o.imageGuidance ?? 1;
     const guided = guidance !== 1 || imageGuidance !== 1;

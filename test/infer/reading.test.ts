@@ -14,8 +14,10 @@ import {
   RequestInputError,
   rankByReading,
   readingLosses,
+  readingQuestion,
   readingText,
   readSign,
+  Session,
 } from '../../src/infer/index.js';
 import { defaultModelDir, loadModel } from '../../src/model/index.js';
 import { itemLosses } from '../../src/train/own-eval.js';
@@ -165,4 +167,29 @@ test('candidates are refused below n, above 64 and for edits, with the range in 
   assert.throws(() => generateImages(model, tok, p, { candidates: 65 }), /candidates must be an integer in n\.\.64/);
   const img = renderScene(scene('circle', 'red', 0));
   assert.throws(() => editImage(model, tok, img, 'make the circle blue', { candidates: 4 }), /text-to-image prompt/);
+});
+
+test('sessions answer the caption and sign questions by reading both ways; read: false is the greedy reply', () => {
+  assert.equal(readingQuestion('  Describe the  image '), 'caption');
+  assert.equal(readingQuestion('what does the sign say'), 'sign');
+  assert.equal(readingQuestion('what color is the circle?'), null);
+  assert.equal(readingQuestion(undefined), null);
+  const engine = { model, tok };
+  const pink = renderScene(scene('circle', 'pink', 0)); // a held-out colour-shape pair
+  const want = caption(scene('circle', 'pink', 0));
+  const s = new Session('read-1', 2);
+  const read = s.addTurn(engine, { image: pink, text: 'Describe the image.' });
+  assert.deepEqual(read.output, [{ kind: 'text', text: want }]);
+  const greedy = new Session('read-2', 2).addTurn(
+    engine,
+    { image: pink, text: 'describe the image.' },
+    { read: false },
+  );
+  assert.equal(greedy.output.length, 1);
+  assert.ok(greedy.output[0].kind === 'text' && greedy.output[0].text !== want, 'greedy names a trained pair');
+  // a later turn without an image of its own reads the latest one
+  s.addTurn(engine, { image: renderScene(scene('circle', 'blue', 4, 'FROG')), text: 'describe the image.' });
+  const sign = s.addTurn(engine, { text: 'what does the sign say?' });
+  assert.deepEqual(sign.output, [{ kind: 'text', text: 'frog' }]);
+  assert.equal(sign.parent, sign.id - 1);
 });
