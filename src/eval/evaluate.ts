@@ -381,7 +381,7 @@ function judge(
 }
 
 /** An object drawn as asked: in its cell, right color, shape and size, and not malformed. */
-function drawn(e: SceneObject, parsed: Scene | null, fits: readonly ObjectFit[]): boolean {
+export function objectDrawn(e: SceneObject, parsed: Scene | null, fits: readonly ObjectFit[]): boolean {
   const a = parsed?.objects.find((o) => o.cell === e.cell);
   const fit = fits.find((f) => f.cell === e.cell);
   return !!a && a.color === e.color && a.shape === e.shape && a.size === e.size && (!fit || wellFormed(fit));
@@ -396,7 +396,7 @@ function judgeT2iObjects(want: Scene, parsed: Scene | null, fits: readonly Objec
   note('t2i_background_acc', parsed?.background === want.background ? 1 : 0);
   const withPair = want.objects.some((o) => isHeldoutPair(o.color, o.shape));
   for (const e of want.objects) {
-    const ok = drawn(e, parsed, fits) ? 1 : 0;
+    const ok = objectDrawn(e, parsed, fits) ? 1 : 0;
     note('t2i_object_acc', ok);
     if (isHeldoutPair(e.color, e.shape)) note('t2i_heldout_pair_object_acc', ok);
     else if (withPair) note('t2i_trained_pair_object_acc', ok);
@@ -417,7 +417,7 @@ function judgeKept(before: Scene, after: Scene, parsed: Scene | null, fits: read
     if (!same) continue;
     note(
       isHeldoutPair(b.color, b.shape) ? 'edit_heldout_pair_kept' : 'edit_trained_pair_kept',
-      drawn(b, parsed, fits) ? 1 : 0,
+      objectDrawn(b, parsed, fits) ? 1 : 0,
     );
   }
   const c = after.character;

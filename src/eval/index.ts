@@ -37,6 +37,7 @@ export {
   type MetricKey,
   type Metrics,
   mergeResults,
+  objectDrawn,
   summarise,
   trainingEvaluator,
 } from './evaluate.js';

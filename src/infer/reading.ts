@@ -240,6 +240,25 @@ export function describeImage(
 }
 
 /**
+ * Whether the image has a sign, as the model reads it: its greedy caption names one ("a sign that says
+ * ..."), or, when it names none, that caption with the sign `word` put in (the word readSign reads) scores
+ * lower both ways than without it. Why: the sign question was trained on images with signs only, so asked
+ * of one without, the model reads letters that are not there; its caption is what says there is none,
+ * and the second test catches the captions that leave a real sign out (6% of held-out signs).
+ */
+export function hasSign(model: MultimodalModel, tok: Tokenizers, image: ImageRef, word: string): boolean {
+  const c = sampleAnswers(model, tok, image, DESCRIBE, { candidates: 1 })[0];
+  if (SIGN.test(c)) return true;
+  const p = parsePrompt(c);
+  if (!p.complete || !p.scene || !/^[a-z]+$/i.test(word)) return false;
+  const [withSign, without] = captionLosses(model, tok, image, [
+    caption({ ...p.scene, sign: word.toUpperCase() }),
+    caption({ ...p.scene, sign: null }),
+  ]);
+  return withSign < without;
+}
+
+/**
  * The word on the image's sign (the ocr task's answer, lower case): the greedy reading and candidates - 1
  * sampled ones, those of letters only ranked by their loss both ways (drawing weighted SIGN_DRAW_WEIGHT). The drawing is of the model's own
  * greedy caption with the sign's word put in ("a sign that says WORD" alone when the caption has no sign),

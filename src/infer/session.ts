@@ -16,6 +16,7 @@ import {
   type ImageRef,
   modelImage,
   modelText,
+  parsePrompt,
   type RgbImage,
   type Segment,
   userImage,
@@ -23,8 +24,8 @@ import {
 } from '../data/index.js';
 import type { MultimodalModel, Tokenizers } from '../model/index.js';
 import { Rng } from '../tensor/index.js';
-import { checkModelImage, RequestInputError, turnPrompt } from './generate.js';
-import { DESCRIBE, describeImage, READ_SIGN, readSign } from './reading.js';
+import { checkModelImage, drawCodes, RequestInputError, turnPrompt } from './generate.js';
+import { DESCRIBE, describeImage, hasSign, READ_SIGN, readingText, readSign } from './reading.js';
 import { DEFAULT_SHAPE, SESSION_LIMITS, SessionFileError, type SessionShape } from './session-file.js';
 
 export { SESSION_LIMITS, SessionFileError, type SessionShape, sessionShape } from './session-file.js';
@@ -93,10 +94,20 @@ export interface TurnOptions {
   history?: History;
   /** The two questions reading ranks (default true): "describe the image." and "what does the sign say?"
    *  about the latest image are answered by describeImage and readSign (candidates ranked by the model
-   *  reading both ways) instead of by one greedy reply. Off for a sampled reply (temperature > 0), a
+   *  reading both ways) instead of by one greedy reply; the sign question by NO_SIGN when the model
+   *  reads no sign on the image (hasSign). Off for a sampled reply (temperature > 0), a
    *  restricted one (textTokens) and a turn that must draw. */
   read?: boolean;
+  /** > 1: a turn that draws a first picture (no image in its input or on its path, and the model sees only
+   *  the new input: history 'last-image' or an empty path; mode 'image', or 'auto' with a prompt that
+   *  describes a whole scene) draws this many candidates (at `temperature`, default 0.7) and keeps the one
+   *  the model reads back as the prompt (drawCodes, as `generate --candidates` and `eval --candidates`
+   *  do). Edits and answers are not ranked: the option leaves them as they are. Default 1. */
+  candidates?: number;
 }
+
+/** The answer to the sign question about an image the model reads no sign on (hasSign). */
+export const NO_SIGN = 'there is no sign.';
 
 /** Which ranked reading answers this text ("describe the image." or "what does the sign say?", in any
  *  case, the final full stop or question mark optional), or null. */
@@ -192,14 +203,42 @@ export class Session {
     const image = input.image ? { pixels: input.image } : latestImage(this.path());
     if ((o.read ?? true) && question && image && mode !== 'image' && !o.temperature && !o.textTokens) {
       const r = { seed: this.seed * 100003 + this.nextId };
+      const { model, tok } = engine;
+      const word = question === 'sign' ? readSign(model, tok, image, r).word : '';
       const text =
         question === 'caption'
-          ? describeImage(engine.model, engine.tok, image, r).caption
-          : readSign(engine.model, engine.tok, image, r).word;
+          ? describeImage(model, tok, image, r).caption
+          : hasSign(model, tok, image, word)
+            ? word
+            : NO_SIGN;
       return this.record(input, [{ kind: 'text', text }]);
     }
     const guidance = o.guidance ?? DEFAULT_GUIDANCE;
     const imageGuidance = o.imageGuidance ?? 1;
+    const candidates = o.candidates ?? 1;
+    if (!Number.isInteger(candidates) || candidates < 1 || candidates > 64)
+      throw new RequestInputError(`candidates must be an integer in 1..64, got ${candidates}`);
+    if (candidates > 1 && this.drawsFirstPicture(input, mode, o.history ?? DEFAULT_HISTORY)) {
+      const [codes] = drawCodes(
+        engine.model,
+        engine.tok,
+        [userText(input.text!)],
+        {
+          n: 1,
+          candidates,
+          guidance,
+          imageGuidance,
+          temperature: o.temperature || undefined,
+          keepBias: o.keepBias,
+          seed: this.seed * 100003 + this.nextId,
+          onProgress: o.onProgress,
+        },
+        readingText(input.text!),
+      );
+      const size = engine.tok.image.imageSize;
+      const pixels = { width: size, height: size, data: engine.tok.image.decode([codes])[0] };
+      return this.record(input, [{ kind: 'image', image: pixels, codes }]);
+    }
     const guided = guidance !== 1 || imageGuidance !== 1;
     const { cond, uncond, bare } = contextPrompts(
       engine,
@@ -242,6 +281,14 @@ export class Session {
           },
     );
     return this.record(input, output);
+  }
+
+  /** Whether a turn with this input draws a first picture from its text alone (TurnOptions.candidates). */
+  private drawsFirstPicture(input: TurnInput, mode: TurnOptions['mode'], history: History): boolean {
+    const path = this.path();
+    if (!input.text?.trim() || input.image || latestImage(path) || (history !== 'last-image' && path.length > 0))
+      return false;
+    return mode === 'image' || (mode === 'auto' && parsePrompt(input.text).complete);
   }
 
   /** Tokens the last turn took from the kept KV cache, and tokens it had to feed. */

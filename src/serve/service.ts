@@ -49,6 +49,9 @@ export interface TurnRequest {
   guidance?: number;
   imageGuidance?: number;
   temperature?: number;
+  /** A first picture drawn this many ways and the one the model reads back as its prompt kept
+   *  (TurnOptions.candidates; default 1). */
+  candidates?: number;
   /** Send the text as written (default: an instruction or prompt in the trained phrasing; turnText). */
   raw?: boolean;
 }
@@ -196,14 +199,14 @@ export class Service {
     keep: boolean,
     onProgress?: (p: Progress) => void,
   ) {
-    const { mode, guidance, imageGuidance, temperature } = input;
+    const { mode, guidance, imageGuidance, temperature, candidates } = input;
     return this.host.submit(
       {
         kind: 'turn',
         model,
         session,
         input: { text: input.text, image: input.image?.image.data },
-        options: { mode, guidance, imageGuidance, temperature },
+        options: { mode, guidance, imageGuidance, temperature, candidates },
         keep,
       },
       { onProgress },

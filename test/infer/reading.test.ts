@@ -9,8 +9,11 @@ import {
   captionLosses,
   captionNeighbours,
   describeImage,
+  drawCodes,
   editImage,
   generateImages,
+  hasSign,
+  NO_SIGN,
   RequestInputError,
   rankByReading,
   readingLosses,
@@ -192,4 +195,43 @@ test('sessions answer the caption and sign questions by reading both ways; read:
   const sign = s.addTurn(engine, { text: 'what does the sign say?' });
   assert.deepEqual(sign.output, [{ kind: 'text', text: 'frog' }]);
   assert.equal(sign.parent, sign.id - 1);
+  // asked of an image without a sign: the model reads none, so there is no word to read
+  assert.equal(hasSign(model, tok, { pixels: pink }, 'zoo'), false);
+  const none = s.addTurn(engine, { image: pink, text: 'what does the sign say?' });
+  assert.deepEqual(none.output, [{ kind: 'text', text: NO_SIGN }]);
+  const guessed = s.addTurn(engine, { image: pink, text: 'what does the sign say?' }, { read: false });
+  assert.ok(guessed.output[0].kind === 'text' && /^[a-z]+$/.test(guessed.output[0].text), 'greedy reads letters');
+});
+
+test("sessions rank a first picture's candidates by reading, as generate --candidates does; edits are left alone", () => {
+  const engine = { model, tok };
+  const prompt = `draw ${caption(scene('circle', 'pink', 4))}`; // a held-out colour-shape pair
+  const s = new Session('cand-1', 3);
+  const first = s.addTurn(engine, { text: prompt }, { mode: 'image', candidates: 8 });
+  // the turn's seed is session seed * 100003 + turn id, as for every other turn
+  const o = { candidates: 8, seed: 3 * 100003 + 1 };
+  const [best] = generateImages(model, tok, prompt, o);
+  const [codes] = drawCodes(model, tok, [userText(prompt)], o, readingText(prompt));
+  assert.equal(first.output.length, 1);
+  const out = first.output[0];
+  assert.ok(out.kind === 'image');
+  assert.deepEqual(out.image.data, best.data);
+  assert.deepEqual(out.codes, codes);
+  // 'auto' ranks too when the text describes a whole scene
+  const auto = new Session('cand-2', 3).addTurn(engine, { text: prompt }, { candidates: 8 });
+  assert.deepEqual(auto.output, first.output);
+  // the next turn edits the picture: not ranked, the same reply as without candidates
+  const edit = 'make the circle blue';
+  const ranked = s.addTurn(engine, { text: edit }, { candidates: 8 });
+  s.undo();
+  const plain = s.addTurn(engine, { text: edit });
+  assert.equal(plain.parent, ranked.parent);
+  assert.deepEqual(
+    plain.output.map((o) => (o.kind === 'image' ? [...o.codes!] : o.text)),
+    ranked.output.map((o) => (o.kind === 'image' ? [...o.codes!] : o.text)),
+  );
+  assert.throws(
+    () => new Session('cand-3').addTurn(engine, { text: prompt }, { candidates: 0 }),
+    /candidates must be an integer in 1\.\.64/,
+  );
 });

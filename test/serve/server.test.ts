@@ -404,9 +404,26 @@ describe('sessions', () => {
     assert.ok(events.filter((e) => e === 'progress').length >= 64);
   });
 
+  test("a session's first picture drawn with candidates is the library's ranked one", async () => {
+    const id = (await call('/v1/sessions', json({ seed: 4 }))).body.id;
+    const t = await call(`/v1/sessions/${id}/turns`, json({ text: PROMPT, mode: 'image', candidates: 4 }));
+    assert.equal(t.status, 201, JSON.stringify(t.body));
+    const [want] = new Session('ref-c', 4).addTurn(
+      lib,
+      { text: t.body.prompt.sent },
+      { mode: 'image', candidates: 4 },
+    ).output;
+    assert.equal(want.kind, 'image');
+    const img = await call(new URL(t.body.turn.output[0].url).pathname);
+    assert.deepEqual(rgbOf(img.body).data, (want as { image: RgbImage }).image.data);
+  });
+
   test('bad session input', async () => {
     assert.equal((await call('/v1/sessions/nope/turns', json({ text: 'hi' }))).status, 404);
     const id = (await call('/v1/sessions', json({}))).body.id;
+    const few = await call(`/v1/sessions/${id}/turns`, json({ text: PROMPT, candidates: 0 }));
+    assert.equal(few.status, 400);
+    assert.equal(few.body.error.param, 'candidates');
     const empty = await call(`/v1/sessions/${id}/turns`, json({ text: '  ' }));
     assert.equal(empty.status, 400);
     assert.equal(empty.body.error.param, 'text');

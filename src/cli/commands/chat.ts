@@ -23,7 +23,7 @@ import {
 import { defaultModelDir, loadModel } from '../../model/index.js';
 import { lockFolder } from '../../tensor/index.js';
 import { readImageFile } from '../../tokenizers/index.js';
-import { nonNegativeOption } from '../options.js';
+import { intOption, nonNegativeOption } from '../options.js';
 import { streamProgress } from '../progress.js';
 import { say } from '../terminal.js';
 
@@ -60,6 +60,12 @@ export function registerChat(program: Command): void {
       nonNegativeOption('image-guidance'),
       1,
     )
+    .option(
+      '--candidates <k>',
+      'a first picture (no image yet) is drawn k ways and the one the model reads back as the prompt is kept',
+      intOption('candidates', 1, 64),
+      1,
+    )
     .option('--raw-prompt', "send turns as written, not rewritten into the model's trained phrasing")
     .action(
       async (o: {
@@ -69,6 +75,7 @@ export function registerChat(program: Command): void {
         image?: string;
         guidance: number;
         imageGuidance: number;
+        candidates: number;
         force?: boolean;
         rawPrompt?: boolean;
       }) => {
@@ -81,7 +88,7 @@ export function registerChat(program: Command): void {
           );
         lockFolder(o.out, 'chat');
         const session = o.session ? readSessionFile(o.session, sessionShape(engine)) : new Session();
-        const opts = { guidance: o.guidance, imageGuidance: o.imageGuidance };
+        const opts = { guidance: o.guidance, imageGuidance: o.imageGuidance, candidates: o.candidates };
         const chat = new Chat(engine, session, o.out, opts, o.rawPrompt);
         if (o.image) chat.attach(o.image);
         say(`session ${session.id}${o.session ? ` (restored, at turn ${session.head ?? 0})` : ''}; /help for commands`);

@@ -21,6 +21,7 @@ const turnSchema = (maxText: number) =>
     guidance: z.number().min(0).max(20).optional(),
     image_guidance: z.number().min(0).max(20).optional(),
     temperature: z.number().min(0).max(2).optional(),
+    candidates: z.number().int().min(1).max(64).optional(),
     raw_prompt: z.boolean().default(false),
   });
 
@@ -85,7 +86,10 @@ async function turnInput(c: Context, service: Service, size: number): Promise<Tu
     const form = await formBody(c);
     b = parseWith(
       schema,
-      formValues(form.fields, { numbers: ['guidance', 'image_guidance', 'temperature'], booleans: ['raw_prompt'] }),
+      formValues(form.fields, {
+        numbers: ['guidance', 'image_guidance', 'temperature', 'candidates'],
+        booleans: ['raw_prompt'],
+      }),
     );
     imageBytes = form.files.image;
   } else {
@@ -101,6 +105,7 @@ async function turnInput(c: Context, service: Service, size: number): Promise<Tu
     guidance: b.guidance,
     imageGuidance: b.image_guidance,
     temperature: b.temperature,
+    candidates: b.candidates,
     raw: b.raw_prompt,
   };
 }
