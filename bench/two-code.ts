@@ -8,9 +8,9 @@
 //   code no training scene has.
 // - arm `two`: the same codes, each written as two: its shape (the foreground mask of its tile, or the
 //   code itself when the tile is not two palette colours: code-factors.ts) and its colour pair
-//   (foreground, background), 128 an image. A held-out pair's patch is then a trained shape code followed
-//   by a trained colour code. Decoded through the codebook: the code with that (mask, fg, bg), so both arms
-//   draw with the same tiles.
+//   (foreground, background), 128 an image (TwoCodeTokenizer, src/model/two-code.ts). A held-out pair's
+//   patch is then a trained shape code followed by a trained colour code. Decoded through the codebook:
+//   the code with that (mask, fg, bg), so both arms draw with the same tiles.
 //
 // Both arms: GPT (gpt.ts) of the default preset's size, a learned 2-D position a patch (and slot) added
 // to image tokens, loss on the image and its end only, AdamW with a cosine rate, greedy decoding restricted
@@ -30,7 +30,7 @@ import {
   sampleScene,
 } from '../src/data/index.js';
 import { objectDrawn, wilson } from '../src/eval/index.js';
-import { codeFactors, codeTiles, defaultModelDir, GPT, GPT_PRESETS } from '../src/model/index.js';
+import { defaultModelDir, GPT, GPT_PRESETS, TwoCodeTokenizer } from '../src/model/index.js';
 import {
   AdamW,
   clipGradNorm,
@@ -55,26 +55,8 @@ const vq = Vqvae.load(defaultImageTokenizerDir());
 const text = loadTokenizer(join(defaultModelDir(), 'tokenizer.json'));
 const K = vq.codebookSize;
 const P = vq.imageSize / vq.grid;
-const tiles = codeTiles(vq);
-const f = codeFactors(tiles, K, P);
-
-// arm two's vocabulary: shape ids (mask rows and codes of their own), then colour-pair ids
-const triple = (k: number) => [f.index[k * 3], f.index[k * 3 + 1], f.index[k * 3 + 2]] as const;
-const shapes = new Map<number, number>();
-const pairs = new Map<string, number>();
-const codeOf = new Map<string, number>(); // "shape,pair" -> the first code with it
-const shapeCode = new Map<number, number>(); // shape id -> a code with it (the fallback tile)
-for (let k = 0; k < K; k++) {
-  const [m, fg, bg] = triple(k);
-  if (!shapes.has(m)) shapes.set(m, shapes.size);
-  const pk = `${fg},${bg}`;
-  if (!pairs.has(pk)) pairs.set(pk, pairs.size);
-  const key = `${shapes.get(m)},${pairs.get(pk)}`;
-  if (!codeOf.has(key)) codeOf.set(key, k);
-  if (!shapeCode.has(shapes.get(m)!)) shapeCode.set(shapes.get(m)!, k);
-}
-const S_N = shapes.size;
-const C_N = pairs.size;
+const two = new TwoCodeTokenizer(vq);
+const tiles = two.tiles;
 
 interface Arm {
   name: 'vq' | 'two';
@@ -102,27 +84,10 @@ const ARM_DEFS: Record<'vq' | 'two', Arm> = {
   two: {
     name: 'two',
     slots: 2,
-    vocab: S_N + C_N,
-    encode(codes) {
-      const out = new Int32Array(2 * codes.length);
-      codes.forEach((k, j) => {
-        const [m, fg, bg] = triple(k);
-        out[2 * j] = shapes.get(m)!;
-        out[2 * j + 1] = S_N + pairs.get(`${fg},${bg}`)!;
-      });
-      return out;
-    },
-    decode(t) {
-      const codes = new Int32Array(t.length / 2);
-      let fallbacks = 0;
-      for (let j = 0; j < codes.length; j++) {
-        const k = codeOf.get(`${t[2 * j]},${t[2 * j + 1] - S_N}`);
-        if (k === undefined) fallbacks++;
-        codes[j] = k ?? shapeCode.get(t[2 * j]) ?? 0;
-      }
-      return { codes, fallbacks };
-    },
-    valid: (slot) => (slot === 0 ? [0, S_N] : [S_N, S_N + C_N]),
+    vocab: two.codebookSize,
+    encode: (codes) => two.fromVqCodes(codes),
+    decode: (t) => two.toVqCodes(t),
+    valid: (slot) => two.slotRange(slot),
   },
 };
 
@@ -305,7 +270,7 @@ const fmt = ([k, n]: number[]) => {
   return `${(k / n).toFixed(3)} [${lo.toFixed(2)}, ${hi.toFixed(2)}] (${n})`;
 };
 console.log(
-  `two-code probe: ${S_N} shape codes, ${C_N} colour pairs from ${K} VQ codes; ${MINUTES} min an arm, seed ${SEED}`,
+  `two-code probe: ${two.shapeCodes} shape codes, ${two.colorCodes} colour pairs from ${K} VQ codes; ${MINUTES} min an arm, seed ${SEED}`,
 );
 console.log(
   '| arm | steps | items | loss | held-out pairs | other objects (held-out scenes) | held-out pairs: colour right | shape right | trained scenes | fallback patches | tokens can express (held-out pairs) |',

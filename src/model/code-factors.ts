@@ -44,9 +44,9 @@ export function codeTiles(image: ImageTokenizer, images = decodeEveryCode(image)
   return tiles;
 }
 
-/** The factor rows of a tokenizer's codes (codeFactors of codeTiles). */
-export function tokenizerFactors(image: ImageTokenizer): CodeFactors {
-  return codeFactors(codeTiles(image), image.codebookSize, image.imageSize / image.grid);
+/** The factor rows of a tokenizer's codes (codeFactors of codeTiles; `stray` as there). */
+export function tokenizerFactors(image: ImageTokenizer, stray = STRAY_PIXELS): CodeFactors {
+  return codeFactors(codeTiles(image), image.codebookSize, image.imageSize / image.grid, undefined, stray);
 }
 
 /** Each code's three factor rows, and how many rows there are. */
@@ -70,13 +70,15 @@ export const STRAY_PIXELS = 4;
  * The factors of K tiles of p x p RGB pixels (tiles: K * p * p * 3 bytes, tile after tile), each pixel
  * read as its nearest colour of `palette` (default: the scene world's). Rows are laid out as: the masks,
  * the codes of their own, the foreground colours, the background colours, and one "none" row (the
- * foreground of a one-colour tile, both colours of a code of its own). Deterministic in the tiles.
+ * foreground of a one-colour tile, both colours of a code of its own). `stray`: how many pixels of a tile
+ * may be neither of its two colours (STRAY_PIXELS). Deterministic in the tiles.
  */
 export function codeFactors(
   tiles: Uint8Array,
   K: number,
   p: number,
   palette: readonly (readonly number[])[] = Object.values(PALETTE),
+  stray = STRAY_PIXELS,
 ): CodeFactors {
   const n = p * p;
   if (tiles.length !== K * n * 3) throw new Error(`codeFactors: ${tiles.length} bytes for ${K} tiles of ${p}x${p}`);
@@ -101,7 +103,7 @@ export function codeFactors(
     }
     const ranked = [...count.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
     const kept = ranked.slice(0, 2);
-    if (n - kept.reduce((a, [, m]) => a + m, 0) > STRAY_PIXELS) {
+    if (n - kept.reduce((a, [, m]) => a + m, 0) > stray) {
       main.push(null);
       continue;
     }

@@ -50,3 +50,4 @@ export {
   type Tokenizers,
   type TurnSpan,
 } from './sequence.js';
+export { TwoCodeTokenizer } from './two-code.js';
