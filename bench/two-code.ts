@@ -18,10 +18,15 @@
 // right cell, colour, shape and size, well formed), on held-out scenes (objects of held-out pairs, other
 // objects) and trained ones.
 //
+// With CAPTIONS = f > 0, that share of every batch is the caption task instead (the image, then its
+// caption; loss on the caption), and held-out captions are judged too: exact, and held-out-pair objects
+// named (size, colour, shape and cell: readObjects).
+//
 // Environment: MINUTES (per arm, default 12), ARMS (default "vq,two"), EVAL_N (held-out and trained
-// scenes, default 150), SEED (default 1).
+// scenes, default 150), SEED (default 1), CAPTIONS (default 0).
 import { join } from 'node:path';
 import {
+  caption,
   describePrompt,
   isHeldoutPair,
   parseImageFits,
@@ -29,6 +34,7 @@ import {
   type Scene,
   sampleScene,
 } from '../src/data/index.js';
+import { readObjects } from '../src/eval/attributes.js';
 import { objectDrawn, wilson } from '../src/eval/index.js';
 import { defaultModelDir, GPT, GPT_PRESETS, TwoCodeTokenizer } from '../src/model/index.js';
 import {
@@ -48,6 +54,7 @@ const MINUTES = Number(process.env.MINUTES ?? 12);
 const ARMS = (process.env.ARMS ?? 'vq,two').split(',') as ('vq' | 'two')[];
 const EVAL_N = Number(process.env.EVAL_N ?? 150);
 const SEED = Number(process.env.SEED ?? 1);
+const CAPTIONS = Number(process.env.CAPTIONS ?? 0);
 const B = 8;
 const G2 = 64;
 
@@ -130,8 +137,10 @@ const V_TEXT = text.vocabSize;
 function run(arm: Arm) {
   const IMG = V_TEXT + arm.vocab;
   const END = IMG + 1;
+  const CAP = END + 1; // "describe the image": a caption item starts with it
+  const STOP = CAP + 1; // a caption's end
   const T_IMG = G2 * arm.slots;
-  const cfg = { ...GPT_PRESETS.reference, vocabSize: END + 1, blockSize: 64 + T_IMG + 2, nEmbd: 128, mlpHidden: 512 };
+  const cfg = { ...GPT_PRESETS.reference, vocabSize: STOP + 1, blockSize: 96 + T_IMG + 3, nEmbd: 128, mlpHidden: 512 };
   const model = new GPT(cfg);
   model.params.add('pos2d', [1 + T_IMG, cfg.nEmbd], { kind: 'normal', std: 0.02 });
   const opt = new AdamW(model.params, { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.05 });
@@ -155,22 +164,25 @@ function run(arm: Arm) {
   while (performance.now() - t0 < budget) {
     const scenes = Array.from({ length: B }, () => sampleScene(rng, 'train'));
     const codes = vq.encode(scenes.map((s) => renderScene(s).data));
+    // the first CAPTIONS * B items of a batch are captions (loss on the caption), the rest drawings
+    const nCap = Math.round(CAPTIONS * B);
     const seqs = scenes.map((s, i) => {
+      const img = [IMG, ...Array.from(arm.encode(codes[i]), (c) => V_TEXT + c), END];
+      if (i < nCap) return { ids: [CAP, ...img, ...text.encode(caption(s)).slice(0, 90), STOP], from: img.length };
       const prompt = text.encode(describePrompt(s)).slice(-62);
-      return [...prompt, IMG, ...Array.from(arm.encode(codes[i]), (c) => V_TEXT + c), END];
+      return { ids: [...prompt, ...img], from: prompt.length };
     });
-    const T = Math.max(...seqs.map((s) => s.length)) - 1;
+    const T = Math.max(...seqs.map((s) => s.ids.length)) - 1;
     const ids = new Int32Array(B * T);
     const targets = new Int32Array(B * T).fill(-1);
     const mask = new Float32Array(B * T);
     const start = new Int32Array(B);
-    seqs.forEach((s, b) => {
-      const img = s.indexOf(IMG);
-      start[b] = img + 1;
+    seqs.forEach(({ ids: s, from }, b) => {
+      start[b] = s.indexOf(IMG) + 1;
       for (let t = 0; t < s.length - 1; t++) {
         ids[b * T + t] = s[t];
         mask[b * T + t] = 1;
-        if (t >= img) targets[b * T + t] = s[t + 1];
+        if (t >= from) targets[b * T + t] = s[t + 1];
       }
     });
     const lr = cosineLr(step, estSteps, 1e-3, 50);
@@ -235,6 +247,63 @@ function run(arm: Arm) {
       return { images: out, fallbacks };
     });
 
+  /** Greedy captions of the scenes' images (text tokens only, up to STOP). */
+  const describe = (scenes: Scene[]) =>
+    noGrad(() =>
+      scenes.map((s) => {
+        const [c] = vq.encode([renderScene(s).data]);
+        const img = [CAP, IMG, ...Array.from(arm.encode(c), (x) => V_TEXT + x), END];
+        const caches = model.newCache(1, cfg.blockSize);
+        let logits: Tensor = tidy(() =>
+          model.forwardCached(
+            Int32Array.from(img),
+            1,
+            img.length,
+            caches,
+            null,
+            pos2dOf(new Int32Array(img.length), 1, img.length, Int32Array.of(2)),
+          ),
+        );
+        const out: number[] = [];
+        while (out.length < 90) {
+          const last = logits.data.subarray((logits.shape[1] - 1) * cfg.vocabSize, logits.shape[1] * cfg.vocabSize);
+          let best = STOP;
+          for (let x = 0; x < V_TEXT; x++) if (last[x] > last[best]) best = x;
+          if (best === STOP) break;
+          out.push(best);
+          logits = tidy(() =>
+            model.forwardCached(
+              Int32Array.of(best),
+              1,
+              1,
+              caches,
+              null,
+              embedding(model.params.get('pos2d'), Int32Array.of(0), [1, 1]),
+            ),
+          );
+        }
+        return text.decode(out);
+      }),
+    );
+  /** Captions: exact, and held-out-pair objects named (size, colour, shape and cell). */
+  const judgeCaptions = (scenes: Scene[]) => {
+    const said = describe(scenes);
+    const t = { exact: [0, scenes.length], pairNamed: [0, 0] };
+    scenes.forEach((s, i) => {
+      t.exact[0] += said[i] === caption(s) ? 1 : 0;
+      const named = readObjects(said[i]);
+      for (const o of s.objects.filter((x) => isHeldoutPair(x.color, x.shape))) {
+        t.pairNamed[1]++;
+        t.pairNamed[0] += named.some(
+          (r) => r.color === o.color && r.shape === o.shape && r.size === o.size && r.cell === o.cell,
+        )
+          ? 1
+          : 0;
+      }
+    });
+    return t;
+  };
+
   const evalRng = Rng.world(5000);
   const held = Array.from({ length: EVAL_N }, () => sampleScene(evalRng, 'heldout'));
   const trained = Array.from({ length: EVAL_N }, () => sampleScene(evalRng, 'train'));
@@ -242,6 +311,7 @@ function run(arm: Arm) {
   const tr = draw(trained);
   const jh = judge(held, h.images);
   const jt = judge(trained, tr.images);
+  const ch = CAPTIONS > 0 ? judgeCaptions(held) : { exact: [0, 0], pairNamed: [0, 0] };
   // what the arm's tokens can express at all: the scenes' own codes, through the arm, painted
   const own = (ss: Scene[]) =>
     judge(
@@ -261,11 +331,14 @@ function run(arm: Arm) {
     pairShape: jh.pairShape,
     trained: [jt.heldoutPair[0] + jt.other[0], jt.heldoutPair[1] + jt.other[1]],
     fallbacks: h.fallbacks + tr.fallbacks,
+    captionsExact: ch.exact,
+    captionPairsNamed: ch.pairNamed,
     ceilingPair: ceiling.heldoutPair,
   };
 }
 
 const fmt = ([k, n]: number[]) => {
+  if (n === 0) return '-';
   const [lo, hi] = wilson(k, n) ?? [0, 0];
   return `${(k / n).toFixed(3)} [${lo.toFixed(2)}, ${hi.toFixed(2)}] (${n})`;
 };
@@ -273,12 +346,12 @@ console.log(
   `two-code probe: ${two.shapeCodes} shape codes, ${two.colorCodes} colour pairs from ${K} VQ codes; ${MINUTES} min an arm, seed ${SEED}`,
 );
 console.log(
-  '| arm | steps | items | loss | held-out pairs | other objects (held-out scenes) | held-out pairs: colour right | shape right | trained scenes | fallback patches | tokens can express (held-out pairs) |',
+  '| arm | steps | items | loss | held-out pairs | other objects (held-out scenes) | held-out pairs: colour right | shape right | trained scenes | fallback patches | captions exact (held-out) | held-out pairs named | tokens can express (held-out pairs) |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const a of ARMS) {
   const r = run(ARM_DEFS[a]);
   console.log(
-    `| ${r.arm} | ${r.steps} | ${r.items} | ${r.loss.toFixed(3)} | ${fmt(r.heldoutPair)} | ${fmt(r.heldoutOther)} | ${fmt(r.pairColor)} | ${fmt(r.pairShape)} | ${fmt(r.trained)} | ${r.fallbacks} | ${fmt(r.ceilingPair)} |`,
+    `| ${r.arm} | ${r.steps} | ${r.items} | ${r.loss.toFixed(3)} | ${fmt(r.heldoutPair)} | ${fmt(r.heldoutOther)} | ${fmt(r.pairColor)} | ${fmt(r.pairShape)} | ${fmt(r.trained)} | ${r.fallbacks} | ${fmt(r.captionsExact)} | ${fmt(r.captionPairsNamed)} | ${fmt(r.ceilingPair)} |`,
   );
 }
