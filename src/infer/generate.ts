@@ -114,7 +114,8 @@ export function drawCodes(
     .map((r) => r.codes);
 }
 
-function decoded(tok: Tokenizers, codes: Int32Array[]): RgbImage[] {
+/** The images of code grids, as the tokenizer decodes them. */
+export function decoded(tok: Tokenizers, codes: Int32Array[]): RgbImage[] {
   const size = tok.image.imageSize;
   return tok.image.decode(codes).map((data) => ({ width: size, height: size, data }));
 }

@@ -246,8 +246,14 @@ export function describeImage(
  * of one without, the model reads letters that are not there; its caption is what says there is none,
  * and the second test catches the captions that leave a real sign out (6% of held-out signs).
  */
-export function hasSign(model: MultimodalModel, tok: Tokenizers, image: ImageRef, word: string): boolean {
-  const c = sampleAnswers(model, tok, image, DESCRIBE, { candidates: 1 })[0];
+export function hasSign(
+  model: MultimodalModel,
+  tok: Tokenizers,
+  image: ImageRef,
+  word: string,
+  /** The image's greedy caption when the caller has it already (readSign's `described`). */
+  c = greedyCaption(model, tok, image),
+): boolean {
   if (SIGN.test(c)) return true;
   const p = parsePrompt(c);
   if (!p.complete || !p.scene || !/^[a-z]+$/i.test(word)) return false;
@@ -269,16 +275,21 @@ export function readSign(
   tok: Tokenizers,
   image: ImageRef,
   o: DescribeOptions = {},
-): { word: string; ranked: { word: string; loss: number }[] } {
+): { word: string; ranked: { word: string; loss: number }[]; described?: string } {
   const sampled = sampleAnswers(model, tok, image, READ_SIGN, o);
   const words = sampled.filter((w, i) => i === 0 || /^[a-z]+$/.test(w));
   if (words.length === 1) return { word: words[0], ranked: [{ word: words[0], loss: 0 }] };
-  const [described] = sampleAnswers(model, tok, image, DESCRIBE, { candidates: 1 });
+  const described = greedyCaption(model, tok, image);
   const withWord = (w: string) =>
     SIGN.test(described)
       ? described.replace(SIGN, `a sign that says ${w.toUpperCase()}`)
       : `a sign that says ${w.toUpperCase()}`;
   const losses = channelLosses(model, tok, image, READ_SIGN, words, words.map(withWord), SIGN_DRAW_WEIGHT);
   const ranked = byLoss(losses).map((i) => ({ word: words[i], loss: losses[i] }));
-  return { word: ranked[0].word, ranked };
+  return { word: ranked[0].word, ranked, described };
+}
+
+/** The model's greedy caption of the image. */
+function greedyCaption(model: MultimodalModel, tok: Tokenizers, image: ImageRef): string {
+  return sampleAnswers(model, tok, image, DESCRIBE, { candidates: 1 })[0];
 }

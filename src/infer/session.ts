@@ -24,7 +24,7 @@ import {
 } from '../data/index.js';
 import type { MultimodalModel, Tokenizers } from '../model/index.js';
 import { Rng } from '../tensor/index.js';
-import { checkModelImage, drawCodes, RequestInputError, turnPrompt } from './generate.js';
+import { checkModelImage, decoded, drawCodes, RequestInputError, turnPrompt } from './generate.js';
 import { DESCRIBE, describeImage, hasSign, READ_SIGN, readingText, readSign } from './reading.js';
 import { DEFAULT_SHAPE, SESSION_LIMITS, SessionFileError, type SessionShape } from './session-file.js';
 
@@ -201,16 +201,15 @@ export class Session {
     const mode = o.mode ?? 'auto';
     const question = readingQuestion(input.text);
     const image = input.image ? { pixels: input.image } : latestImage(this.path());
+    const seed = this.seed * 100003 + this.nextId; // every turn's draws, sampled or ranked
     if ((o.read ?? true) && question && image && mode !== 'image' && !o.temperature && !o.textTokens) {
-      const r = { seed: this.seed * 100003 + this.nextId };
       const { model, tok } = engine;
-      const word = question === 'sign' ? readSign(model, tok, image, r).word : '';
-      const text =
-        question === 'caption'
-          ? describeImage(model, tok, image, r).caption
-          : hasSign(model, tok, image, word)
-            ? word
-            : NO_SIGN;
+      let text: string;
+      if (question === 'caption') text = describeImage(model, tok, image, { seed }).caption;
+      else {
+        const read = readSign(model, tok, image, { seed });
+        text = hasSign(model, tok, image, read.word, read.described) ? read.word : NO_SIGN;
+      }
       return this.record(input, [{ kind: 'text', text }]);
     }
     const guidance = o.guidance ?? DEFAULT_GUIDANCE;
@@ -218,7 +217,7 @@ export class Session {
     const candidates = o.candidates ?? 1;
     if (!Number.isInteger(candidates) || candidates < 1 || candidates > 64)
       throw new RequestInputError(`candidates must be an integer in 1..64, got ${candidates}`);
-    if (candidates > 1 && this.drawsFirstPicture(input, mode, o.history ?? DEFAULT_HISTORY)) {
+    if (candidates > 1 && this.drawsFirstPicture(input, image, mode, o.history ?? DEFAULT_HISTORY)) {
       const [codes] = drawCodes(
         engine.model,
         engine.tok,
@@ -230,14 +229,12 @@ export class Session {
           imageGuidance,
           temperature: o.temperature || undefined,
           keepBias: o.keepBias,
-          seed: this.seed * 100003 + this.nextId,
+          seed,
           onProgress: o.onProgress,
         },
         readingText(input.text!),
       );
-      const size = engine.tok.image.imageSize;
-      const pixels = { width: size, height: size, data: engine.tok.image.decode([codes])[0] };
-      return this.record(input, [{ kind: 'image', image: pixels, codes }]);
+      return this.record(input, [{ kind: 'image', image: decoded(engine.tok, [codes])[0], codes }]);
     }
     const guided = guidance !== 1 || imageGuidance !== 1;
     const { cond, uncond, bare } = contextPrompts(
@@ -262,7 +259,7 @@ export class Session {
         imageGuidance,
         temperature: o.temperature ?? 0,
         keepBias: o.keepBias,
-        rng: new Rng(this.seed * 100003 + this.nextId),
+        rng: new Rng(seed),
         onImage: mode === 'text' ? 'forbid' : 'draw',
         maxImages: mode === 'image' ? 1 : undefined,
         onProgress: o.onProgress,
@@ -270,24 +267,23 @@ export class Session {
       },
       bare,
     );
-    const size = engine.tok.image.imageSize;
     const output: TurnOutput[] = gen.segments.map((s) =>
       s.kind === 'text'
         ? { kind: 'text', text: s.text }
-        : {
-            kind: 'image',
-            image: { width: size, height: size, data: engine.tok.image.decode([s.codes])[0] },
-            codes: s.codes,
-          },
+        : { kind: 'image', image: decoded(engine.tok, [s.codes])[0], codes: s.codes },
     );
     return this.record(input, output);
   }
 
   /** Whether a turn with this input draws a first picture from its text alone (TurnOptions.candidates). */
-  private drawsFirstPicture(input: TurnInput, mode: TurnOptions['mode'], history: History): boolean {
-    const path = this.path();
-    if (!input.text?.trim() || input.image || latestImage(path) || (history !== 'last-image' && path.length > 0))
-      return false;
+  private drawsFirstPicture(
+    input: TurnInput,
+    /** The turn's image, or the latest on its path. */
+    image: ImageRef | null,
+    mode: TurnOptions['mode'],
+    history: History,
+  ): boolean {
+    if (!input.text?.trim() || image || (history !== 'last-image' && this.head !== null)) return false;
     return mode === 'image' || (mode === 'auto' && parsePrompt(input.text).complete);
   }
 

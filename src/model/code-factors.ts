@@ -44,9 +44,9 @@ export function codeTiles(image: ImageTokenizer, images = decodeEveryCode(image)
   return tiles;
 }
 
-/** The factor rows of a tokenizer's codes (codeFactors of codeTiles; `stray` as there). */
-export function tokenizerFactors(image: ImageTokenizer, stray = STRAY_PIXELS): CodeFactors {
-  return codeFactors(codeTiles(image), image.codebookSize, image.imageSize / image.grid, undefined, stray);
+/** The factor rows of a tokenizer's codes (codeFactors of codeTiles). */
+export function tokenizerFactors(image: ImageTokenizer): CodeFactors {
+  return codeFactors(codeTiles(image), image.codebookSize, image.imageSize / image.grid);
 }
 
 /** Each code's three factor rows, and how many rows there are. */

@@ -17,7 +17,7 @@
 
 import { PALETTE } from '../data/world/spec.js';
 import type { ImageTokenizer } from '../tokenizers/image/types.js';
-import { type CodeFactors, codeTiles, decodeEveryCode, tokenizerFactors } from './code-factors.js';
+import { codeFactors, codeTiles } from './code-factors.js';
 
 export class TwoCodeTokenizer {
   /** Image tokens a patch: its shape, then its colours. */
@@ -37,15 +37,17 @@ export class TwoCodeTokenizer {
   /** A VQ code with each shape: what an impossible pair decodes to (the shape kept, its colours not). */
   private readonly shapeCode: Int32Array;
 
+  /** stray: pixels a tile may have of neither of its two colours (codeFactors); 0 keeps every scene's
+   *  sign readable (docs/model.md). */
   constructor(
     readonly vq: ImageTokenizer,
-    factors: CodeFactors = tokenizerFactors(vq, 0),
+    stray = 0,
   ) {
     const K = vq.codebookSize;
-    const images = decodeEveryCode(vq);
-    this.tiles = codeTiles(vq, images);
+    this.tiles = codeTiles(vq);
     this.grid = vq.grid;
     this.imageSize = vq.imageSize;
+    const factors = codeFactors(this.tiles, K, vq.imageSize / vq.grid, undefined, stray);
     const shapes = new Map<number, number>();
     const colors = new Map<string, number>();
     this.shapeOf = new Int32Array(K);
