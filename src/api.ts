@@ -48,6 +48,8 @@ export interface TesseraInfo {
   imageSize: number;
   grid: number;
   codebookSize: number;
+  /** Codes a patch: 1, or 2 for a two-code model (its shape, then its colours). */
+  codesPerPatch: number;
   textVocabSize: number;
   /** The context, in tokens. */
   blockSize: number;
@@ -90,6 +92,7 @@ export class Tessera {
       imageSize: tok.image.imageSize,
       grid: tok.image.grid,
       codebookSize: tok.image.codebookSize,
+      codesPerPatch: tok.image.codesPerPatch ?? 1,
       textVocabSize: c.textVocabSize,
       blockSize: c.blockSize,
       layers: c.nLayer,

@@ -39,6 +39,7 @@ import {
 } from '../infer/index.js';
 import type { MultimodalModel } from '../model/index.js';
 import { buildSequence, type DecodedSegment, type Tokenizers } from '../model/index.js';
+import { codesPerImage, drawnSoFar } from '../tokenizers/index.js';
 import { judgeAnswer, judgeCaption } from './attributes.js';
 import { type MetricStat, meanInterval, wilson } from './interval.js';
 
@@ -139,10 +140,8 @@ export interface EvalResult {
 const norm = (s: string) => s.trim().toLowerCase();
 const pixels = (tok: Tokenizers, codes: Int32Array): RgbImage => {
   const size = tok.image.imageSize;
-  const full =
-    codes.length === tok.image.grid ** 2
-      ? codes
-      : Int32Array.from({ length: tok.image.grid ** 2 }, (_, i) => codes[i] ?? 0);
+  // a cut-off image is padded with the first code valid at each missing position
+  const full = codes.length === codesPerImage(tok.image) ? codes : drawnSoFar(tok.image, codes, codes.length);
   return { width: size, height: size, data: tok.image.decode([full])[0] };
 };
 
@@ -161,7 +160,7 @@ export function evaluate(model: MultimodalModel, tok: Tokenizers, items: TaskIte
   const note = noter(stats, true);
   const noteLenient = noter(lenient, false);
   const opts: EvalOptions = { guidance: DEFAULT_GUIDANCE, temperature: 0, ...o };
-  const room = o.minRoom ?? tok.image.grid ** 2 + 4;
+  const room = o.minRoom ?? codesPerImage(tok.image) + 4;
   for (const [index, item] of items.entries()) {
     current = item.id;
     const cond = buildSequence(item, tok);

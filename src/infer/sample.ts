@@ -1,5 +1,5 @@
 // Sampling: one model turn, continued from a prompt, with a KV cache. Text tokens by greedy (temperature
-// 0), temperature and top-k; when the model opens an image (<|image|>), exactly grid*grid codes are drawn
+// 0), temperature and top-k; when the model opens an image (<|image|>), exactly an image's codes are drawn
 // from the image-code range only, with classifier-free guidance (logits = uncond + s * (cond - uncond),
 // the unconditional branch being the same prompt with its user text dropped), and the span is closed with
 // <|/image|>. The one sampler and the one guidance function, used by evaluation and the CLI (and the server, when it lands).
@@ -66,7 +66,7 @@ export interface SampleOptions {
 export interface Progress {
   kind: 'text' | 'image';
   done: number;
-  /** grid * grid for an image; null for text (its length is not known in advance). */
+  /** An image's codes (codesPerImage) for an image; null for text (its length is not known in advance). */
   total: number | null;
   /** sampleImages: every variant's codes so far (positions >= done not drawn yet). Valid during the call. */
   codes?: readonly Int32Array[];
@@ -151,7 +151,7 @@ export function pickToken(logits: Float32Array, allowed: (i: number) => boolean,
 }
 
 /**
- * The codes of the last complete image in `ids` (<|image|>, grid*grid codes, <|/image|>), or null: what
+ * The codes of the last complete image in `ids` (<|image|>, an image's codes, <|/image|>), or null: what
  * KEEP (MultimodalModel.keepId) stands for when the next image is drawn.
  */
 export function previousImageCodes(ids: ArrayLike<number>, tok: Tokenizers, g2: number): Int32Array | null {
@@ -170,13 +170,21 @@ export function previousImageCodes(ids: ArrayLike<number>, tok: Tokenizers, g2: 
   return null;
 }
 
-/** Which image outputs may be drawn: the codes, and KEEP where the model has it and there is an image to
- *  keep from. `resolve` turns a drawn id into the code id that is fed (KEEP -> the previous code there). */
+/** Which image outputs may be drawn at position p of an image: the codes valid there (every code, or with
+ *  two codes a patch the shape codes or the colour codes: ImageTokenizer.slotRange), and KEEP where the
+ *  model has it and there is an image to keep from. `resolve` turns a drawn id into the code id that is fed
+ *  (KEEP -> the previous code there). */
 function imageDraw(model: MultimodalModel, tok: Tokenizers, prev: Int32Array | null, keepBias = DEFAULT_KEEP_BIAS) {
   const sp = specialIds(tok);
   const keep = prev ? model.keepId : -1;
+  const slots = (tok.image.codesPerPatch ?? 1) > 1 && tok.image.slotRange ? tok.image.slotRange.bind(tok.image) : null;
+  const every = (i: number) => (i >= sp.imageBase && i < sp.imageBase + sp.imageCount) || (keep >= 0 && i === keep);
+  const bySlot = Array.from({ length: slots ? (tok.image.codesPerPatch ?? 1) : 0 }, (_, slot) => {
+    const [lo, hi] = slots!(slot);
+    return (i: number) => (i >= sp.imageBase + lo && i < sp.imageBase + hi) || (keep >= 0 && i === keep);
+  });
   return {
-    allowed: (i: number) => (i >= sp.imageBase && i < sp.imageBase + sp.imageCount) || (keep >= 0 && i === keep),
+    allowedAt: (p: number) => (slots ? bySlot[p % bySlot.length] : every),
     /** The logits to draw from: KEEP's lowered by keepBias (in place: the buffer is refilled every step). */
     bias: (logits: Float32Array) => {
       if (keep >= 0 && keepBias !== 0) logits[keep] -= keepBias;
@@ -266,7 +274,7 @@ class DecodeBatch {
 /**
  * n images at once, continuing a prompt that ends with <|image|>: the n variants decode as one batch (and
  * the unconditional branch of guidance as a second), each row drawing with its own rng. Row b gives what
- * sampleTurn gives for the same prompt with rng b (tested). Returns each variant's grid*grid codes.
+ * sampleTurn gives for the same prompt with rng b (tested). Returns each variant's codes.
  */
 export function sampleImages(
   model: MultimodalModel,
@@ -281,7 +289,7 @@ export function sampleImages(
   const sp = specialIds(tok);
   if (cond.ids[cond.ids.length - 1] !== sp.image) throw new Error('sampleImages: the prompt must end with <|image|>');
   const n = rngs.length;
-  const g2 = model.config.imageGrid ** 2;
+  const g2 = model.codesPerImage;
   if (cond.ids.length + g2 > model.config.blockSize)
     throw new Error(
       `sampleImages: a prompt of ${cond.ids.length} tokens leaves no room for ${g2} codes in ${model.config.blockSize}`,
@@ -304,7 +312,7 @@ export function sampleImages(
     for (let p = 0; p < g2; p++) {
       for (let b = 0; b < n; b++) {
         const logits = guideLogits(c.row(b), u?.row(b) ?? null, z?.row(b) ?? null, s, sI, guided);
-        ids[b] = draw.resolve(pickToken(draw.bias(logits), draw.allowed, { ...o, rng: rngs[b] }), p);
+        ids[b] = draw.resolve(pickToken(draw.bias(logits), draw.allowedAt(p), { ...o, rng: rngs[b] }), p);
         codes[b][p] = ids[b] - sp.imageBase;
       }
       o.onProgress?.({ kind: 'image', done: p + 1, total: g2, codes });
@@ -336,7 +344,7 @@ export function sampleTurn(
   bare: Prompt | null = null,
 ): { ids: number[]; segments: DecodedSegment[] } {
   const sp = specialIds(tok);
-  const g = model.config.imageGrid;
+  const g2 = model.codesPerImage;
   const max = model.config.blockSize;
   const s = o.guidance ?? 1;
   const sI = o.imageGuidance ?? 1;
@@ -385,7 +393,7 @@ export function sampleTurn(
         continue;
       }
       if (o.onImage === 'stop') break;
-      if (c.length + g * g + 2 > max) break; // no room for a whole image
+      if (c.length + g2 + 2 > max) break; // no room for a whole image
       feedBoth(id, -1);
     }
     opened = false;
@@ -400,11 +408,11 @@ export function sampleTurn(
       if (sI !== 1) z = branch(bare!);
     }
     // KEEP stands for the last image before this one: the prompt's, or one drawn earlier in this turn.
-    const draw = imageDraw(model, tok, previousImageCodes([...cond.ids, ...out], tok, g * g), o.keepBias);
-    for (let p = 0; p < g * g; p++) {
+    const draw = imageDraw(model, tok, previousImageCodes([...cond.ids, ...out], tok, g2), o.keepBias);
+    for (let p = 0; p < g2; p++) {
       const logits = guideLogits(c.last, u?.last ?? null, z?.last ?? null, s, sI, guided);
-      feedBoth(draw.resolve(pickToken(draw.bias(logits), draw.allowed, o), p), p, true);
-      o.onProgress?.({ kind: 'image', done: p + 1, total: g * g });
+      feedBoth(draw.resolve(pickToken(draw.bias(logits), draw.allowedAt(p), o), p), p, true);
+      o.onProgress?.({ kind: 'image', done: p + 1, total: g2 });
     }
     feedBoth(sp.imageEnd, -1);
     if (++images >= (o.maxImages ?? Number.POSITIVE_INFINITY)) break;

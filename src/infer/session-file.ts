@@ -20,9 +20,11 @@ export interface SessionShape {
   imageSize: number;
   grid: number;
   codebookSize: number;
+  /** Codes a patch (2 for a two-code model): an image's codes are codesPerPatch * grid * grid. */
+  codesPerPatch: number;
 }
 
-export const DEFAULT_SHAPE: SessionShape = { imageSize: 64, grid: 8, codebookSize: 2048 };
+export const DEFAULT_SHAPE: SessionShape = { imageSize: 64, grid: 8, codebookSize: 2048, codesPerPatch: 1 };
 
 /** Bounds on what a session file may hold (docs/limits.md). */
 export const SESSION_LIMITS = Object.freeze({
@@ -38,5 +40,6 @@ export function sessionShape(engine: Engine): SessionShape {
     imageSize: engine.tok.image.imageSize,
     grid: engine.tok.image.grid,
     codebookSize: engine.tok.image.codebookSize,
+    codesPerPatch: engine.tok.image.codesPerPatch ?? 1,
   };
 }

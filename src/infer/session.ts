@@ -24,6 +24,7 @@ import {
 } from '../data/index.js';
 import type { MultimodalModel, Tokenizers } from '../model/index.js';
 import { Rng } from '../tensor/index.js';
+import { codesPerImage } from '../tokenizers/index.js';
 import { checkModelImage, decoded, drawCodes, RequestInputError, turnPrompt } from './generate.js';
 import { DESCRIBE, describeImage, hasSign, READ_SIGN, readingText, readSign } from './reading.js';
 import { DEFAULT_SHAPE, SESSION_LIMITS, SessionFileError, type SessionShape } from './session-file.js';
@@ -375,7 +376,7 @@ export class Session {
       if (!Array.isArray(t.output)) fail(`${at}.output must be an array`, `${at}.output`);
       if (t.output.length > SESSION_LIMITS.maxOutputs)
         fail(`${at}.output has ${t.output.length} outputs (limit ${SESSION_LIMITS.maxOutputs})`, `${at}.output`);
-      const g2 = sh.grid * sh.grid;
+      const g2 = sh.codesPerPatch * sh.grid * sh.grid;
       const turn: Turn = {
         id: t.id,
         parent: t.parent,
@@ -390,7 +391,10 @@ export class Session {
             const img = image(o.image, oat);
             if (o.codes === undefined) return { kind: 'image', image: img };
             if (!Array.isArray(o.codes) || o.codes.length !== g2)
-              fail(`${oat}.codes must be an array of ${g2} codes (the ${sh.grid}x${sh.grid} grid)`, `${oat}.codes`);
+              fail(
+                `${oat}.codes must be an array of ${g2} codes (the ${sh.grid}x${sh.grid} grid${sh.codesPerPatch > 1 ? `, ${sh.codesPerPatch} a patch` : ''})`,
+                `${oat}.codes`,
+              );
             if (!o.codes.every((c) => Number.isInteger(c) && c >= 0 && c < sh.codebookSize))
               fail(`${oat}.codes: every code must be an integer in [0, ${sh.codebookSize})`, `${oat}.codes`);
             return { kind: 'image', image: img, codes: Int32Array.from(o.codes) };
@@ -502,7 +506,7 @@ export function contextPrompts(
   lastImageOnly = false,
 ): { cond: Prompt; uncond: Prompt | null; bare: Prompt | null } {
   const { tok, model } = engine;
-  const reserve = mode === 'text' ? 48 : tok.image.grid ** 2 + 4;
+  const reserve = mode === 'text' ? 48 : codesPerImage(tok.image) + 4;
   for (let from = lastImageOnly ? path.length : 0; from <= path.length; from++) {
     const kept = path.slice(from);
     const segs: Segment[] = [];

@@ -23,6 +23,7 @@ import { tokenizerFromJsonText, tokenizerToJson } from '../tokenizers/index.js';
 import { MODEL_LIMITS, type ModelConfig, modelConfig, parameterEstimate } from './config.js';
 import { MODEL_KIND, MultimodalModel } from './multimodal.js';
 import type { Tokenizers } from './sequence.js';
+import { TwoCodeTokenizer } from './two-code.js';
 
 /** The shipped default model (weights, config, tokenizers), used by demo, eval and the other commands. */
 export function defaultModelDir(): string {
@@ -39,7 +40,12 @@ export function saveModel(
   tok: Tokenizers,
   extra: { optimizer?: AdamW; state?: object; files?: Record<string, string> } = {},
 ): void {
-  const image = tok.image;
+  // a two-code model keeps the VQ-VAE (or patch dictionary) it writes codes through; load wraps it again
+  const image = tok.image instanceof TwoCodeTokenizer ? tok.image.vq : tok.image;
+  if ((tok.image.codesPerPatch ?? 1) !== model.config.codesPerPatch)
+    throw new Error(
+      `saveModel: the image tokenizer writes ${tok.image.codesPerPatch ?? 1} codes a patch, the model ${model.config.codesPerPatch}`,
+    );
   const imageFiles: Record<string, string> = {};
   const subdirs: Record<string, (d: string) => void> = {};
   if (image instanceof Vqvae) subdirs[IMAGE_TOKENIZER_DIR] = (d) => image.save(d);
@@ -154,7 +160,20 @@ export function loadModelFrom(files: FileSource, optimizerFor?: (m: MultimodalMo
   } catch (e) {
     throw damaged(imagePath, e);
   }
+  if (config.codesPerPatch === 2) {
+    try {
+      image = new TwoCodeTokenizer(image);
+    } catch (e) {
+      throw damaged(imagePath, e);
+    }
+  }
   const tok: Tokenizers = { text, image };
+  if (image.codebookSize !== config.imageCodebookSize)
+    throw new CheckpointError(
+      cfgPath,
+      `the image tokenizer has ${image.codebookSize} codes${config.codesPerPatch > 1 ? ` written ${config.codesPerPatch} a patch` : ''}, the config ${config.imageCodebookSize}`,
+      'use the checkpoint as tessera wrote it',
+    );
   model.setImageTokenizer(image);
   if (text.vocabSize !== config.textVocabSize || image.codebookSize !== config.imageCodebookSize)
     throw new CheckpointError(

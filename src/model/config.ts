@@ -45,6 +45,17 @@ export interface ModelConfig {
    *  of the pixel-linear img.out; the rows are a function of the image tokenizer, which must give exactly
    *  this many. 0: none (checkpoints before it). */
   codeFactorRows: number;
+  /** Image tokens a patch: 1 (one VQ code a patch, grounded in its tile as above) or 2 (the two-code
+   *  tokenizer, model/two-code.ts: each patch its shape code, then its colour code). With 2 an image is
+   *  2 * grid * grid tokens; codes are plain rows (wte in, img.code out: a shape or colour code has no tile
+   *  of its own), each token also gets a learned slot embedding (img.slot), and tileEdges, maskColorRank
+   *  and codeFactorRows do not apply (0). multimodal.ts says why. */
+  codesPerPatch: number;
+}
+
+/** Image tokens of one image under a config: codesPerPatch * imageGrid^2. */
+export function codesPerImageOf(c: Readonly<ModelConfig>): number {
+  return c.codesPerPatch * c.imageGrid * c.imageGrid;
 }
 
 /** Highest maskColorRank a config may ask for (the model and train configs both check it). */
@@ -87,6 +98,7 @@ const base: ModelConfig = {
   maskColorRank: 0,
   tileEdges: 0,
   codeFactorRows: 0,
+  codesPerPatch: 1,
 };
 
 export const MODEL_PRESETS = Object.freeze({
@@ -124,6 +136,10 @@ export const MODEL_LIMITS = Object.freeze({
 export function parameterEstimate(c: Readonly<ModelConfig>): number {
   const V = c.textVocabSize + c.imageCodebookSize;
   const C = c.nEmbd;
+  if (c.codesPerPatch > 1)
+    return (
+      c.nLayer * (4 * C * C + 2 * C * c.mlpHidden) + (V + c.blockSize + c.textVocabSize) * C + c.imageCodebookSize * C
+    );
   return (
     c.nLayer * (4 * C * C + 2 * C * c.mlpHidden) +
     (V + c.blockSize + c.textVocabSize) * C +
@@ -156,6 +172,8 @@ export function modelConfig(
     } else if (k === 'maskColorRank') {
       if (!Number.isInteger(v) || v < 0 || v > MAX_MASK_COLOR_RANK)
         problems.push(`maskColorRank must be an integer 0..${MAX_MASK_COLOR_RANK}, got ${v}`);
+    } else if (k === 'codesPerPatch') {
+      if (v !== 1 && v !== 2) problems.push(`codesPerPatch must be 1 or 2, got ${v}`);
     } else if (k === 'codeFactorRows') {
       if (!Number.isInteger(v) || v < 0) problems.push(`codeFactorRows must be an integer >= 0, got ${v}`);
     } else if (!Number.isInteger(v) || v < (k === 'seed' ? 0 : 1))
@@ -173,8 +191,12 @@ export function modelConfig(
       'codeFactorRows and maskColorRank cannot both be set (the term adds to img.out, which factored codes replace)',
     );
   if (c.nEmbd % c.nHead !== 0) problems.push(`nEmbd ${c.nEmbd} is not divisible by nHead ${c.nHead}`);
-  if (c.blockSize < c.imageGrid * c.imageGrid + 2)
-    problems.push(`blockSize ${c.blockSize} cannot hold one image of ${c.imageGrid * c.imageGrid} codes + markers`);
+  if (c.codesPerPatch > 1 && (c.tileEdges || c.maskColorRank || c.codeFactorRows))
+    problems.push(
+      `codesPerPatch ${c.codesPerPatch} reads codes as plain rows: tileEdges, maskColorRank and codeFactorRows must be 0`,
+    );
+  if (c.blockSize < codesPerImageOf(c) + 2)
+    problems.push(`blockSize ${c.blockSize} cannot hold one image of ${codesPerImageOf(c)} codes + markers`);
   if (problems.length) throw new Error(`model config: ${problems.join('; ')}`);
   return Object.freeze(c);
 }

@@ -27,6 +27,7 @@ export {
   tokenizerFactors,
 } from './code-factors.js';
 export {
+  codesPerImageOf,
   MAX_MASK_COLOR_RANK,
   MODEL_LIMITS,
   MODEL_PRESETS,

@@ -51,6 +51,14 @@
 // blue squares score a blue circle's patches without any term for the pair. Unlike the mask-times-colour
 // term there is no pixel-linear path beside it that training could fit instead. The input side keeps the
 // tile features.
+//
+// Two codes a patch (config.codesPerPatch 2, model/two-code.ts): each patch is its shape code, then its
+// colour code, so a held-out colour-shape pair is two tokens training does show (every head above still
+// left a held-out pair's single code to be drawn from a hidden state that asked for the colour's trained
+// shape; the probe, `npm run bench:two-code`, drew held-out pairs 0.97 against 0.00). The codes then have
+// no tiles of their own: each is a plain row (wte in, img.code out, both random at init), and every image
+// token also gets a slot embedding (img.slot: shape or colour) beside its row and column. KEEP works per
+// token as before (the previous image's token at the same position).
 import {
   add,
   concat,
@@ -74,7 +82,7 @@ import {
   fitFactorTable,
   tokenizerFactors,
 } from './code-factors.js';
-import { type ModelConfig, maskBlocks, tileWidth } from './config.js';
+import { codesPerImageOf, type ModelConfig, maskBlocks, tileWidth } from './config.js';
 import { GPT } from './gpt.js';
 
 export const MODEL_KIND = 'tessera-multimodal';
@@ -101,6 +109,17 @@ export class MultimodalModel {
     const { textVocabSize, imageCodebookSize, blockSize, nLayer, nHead, nEmbd, mlpHidden, seed, imageGrid } = config;
     const vocabSize = textVocabSize + imageCodebookSize + config.keepCode;
     this.gpt = new GPT({ vocabSize, blockSize, nLayer, nHead, nEmbd, mlpHidden, seed }, textVocabSize);
+    if (config.codesPerPatch > 1) {
+      // plain rows: wte's code rows stay random, img.code scores the codes, img.slot marks shape / colour
+      this.gpt.params.add('img.code', [imageCodebookSize, nEmbd], { kind: 'normal', std: 0.02 });
+      // (codesPerPatch + 1, C): row 0 "not an image token" (zero, as img.row's), then one a slot
+      this.gpt.params.add('img.slot', [config.codesPerPatch + 1, nEmbd], { kind: 'normal', std: 0.02 });
+      this.gpt.params.get('img.slot').data.fill(0, 0, nEmbd);
+      if (config.keepCode) this.gpt.params.add('img.keep', [1, nEmbd], { kind: 'normal', std: 0.02 });
+      this.addGridRows();
+      if (image) this.setImageTokenizer(image);
+      return;
+    }
     this.gpt.params.get('wte').data.fill(0, textVocabSize * nEmbd); // per-code residual rows start at zero
     const W = tileWidth(config);
     this.gpt.params.add('img.in', [nEmbd, W], { kind: 'normal', std: 0.02 });
@@ -115,7 +134,12 @@ export class MultimodalModel {
       this.gpt.params.get('img.color').data.fill(0);
     }
     if (image) this.setImageTokenizer(image);
-    // (grid + 1, C): index 0 = "not an image token", 1..grid = image row (column).
+    this.addGridRows();
+  }
+
+  /** (grid + 1, C) row and column tables: index 0 = "not an image token", 1..grid = image row (column). */
+  private addGridRows(): void {
+    const { imageGrid, nEmbd } = this.config;
     this.gpt.params.add('img.row', [imageGrid + 1, nEmbd], { kind: 'normal', std: 0.02 });
     this.gpt.params.add('img.col', [imageGrid + 1, nEmbd], { kind: 'normal', std: 0.02 });
     this.gpt.params.get('img.row').data.fill(0, 0, nEmbd);
@@ -129,6 +153,20 @@ export class MultimodalModel {
   /** Reads every code's tile from the image tokenizer (a pure function of it, so nothing to save). */
   setImageTokenizer(image: ImageTokenizer): void {
     const K = this.config.imageCodebookSize;
+    const cpp = this.config.codesPerPatch;
+    if ((image.codesPerPatch ?? 1) !== cpp)
+      throw new Error(
+        `MultimodalModel: the image tokenizer writes ${image.codesPerPatch ?? 1} codes a patch, the config ${cpp}`,
+      );
+    if (image.grid !== this.config.imageGrid)
+      throw new Error(
+        `MultimodalModel: the image tokenizer's grid is ${image.grid}, the config's ${this.config.imageGrid}`,
+      );
+    if (cpp > 1) {
+      if (image.codebookSize !== K)
+        throw new Error(`MultimodalModel: the image tokenizer has ${image.codebookSize} codes, the config ${K}`);
+      return; // plain rows: nothing is read from the tokenizer
+    }
     const F = this.config.tileFeatures;
     const p = image.imageSize / image.grid;
     if (image.codebookSize !== K)
@@ -186,6 +224,11 @@ export class MultimodalModel {
   /** Image outputs: the K codes, and KEEP after them with config.keepCode. */
   get codeCount(): number {
     return this.config.imageCodebookSize + this.config.keepCode;
+  }
+
+  /** Codes of one image: codesPerPatch * imageGrid^2. */
+  get codesPerImage(): number {
+    return codesPerImageOf(this.config);
   }
 
   /** Shared-vocabulary id of KEEP, or -1 without it. Never fed: the sampler feeds the code it stands for. */
@@ -256,21 +299,30 @@ export class MultimodalModel {
     return this.config.textVocabSize + k;
   }
 
-  /** (B, T, C) 2-D position embedding: pos2d holds r * grid + c for image tokens, -1 for other tokens. */
+  /** (B, T, C) 2-D position embedding: pos2d holds an image token's index in its image, (r * grid + c) *
+   *  codesPerPatch + slot, and -1 for other tokens; with two codes a patch the slot's row is added too. */
   private pos2dEmbedding(pos2d: Int32Array, B: number, T: number): Tensor {
     const g = this.config.imageGrid;
+    const cpp = this.config.codesPerPatch;
     const rows = new Int32Array(pos2d.length);
     const cols = new Int32Array(pos2d.length);
+    const slots = cpp > 1 ? new Int32Array(pos2d.length) : null;
     for (let i = 0; i < pos2d.length; i++) {
       const p = pos2d[i];
       if (p < 0) continue; // index 0: the zero "no image position" row
-      if (p >= g * g) throw new Error(`MultimodalModel: 2-D position ${p} at token ${i} is outside the ${g}x${g} grid`);
-      rows[i] = 1 + Math.floor(p / g);
-      cols[i] = 1 + (p % g);
+      if (p >= g * g * cpp)
+        throw new Error(
+          `MultimodalModel: 2-D position ${p} at token ${i} is outside an image of ${g * g * cpp} codes (${g}x${g} grid)`,
+        );
+      const patch = Math.floor(p / cpp);
+      rows[i] = 1 + Math.floor(patch / g);
+      cols[i] = 1 + (patch % g);
+      if (slots) slots[i] = 1 + (p % cpp);
     }
     const r = embedding(this.params.get('img.row'), rows, [B, T]); // (B, T, C)
     const c = embedding(this.params.get('img.col'), cols, [B, T]); // (B, T, C)
-    return add(r, c);
+    if (!slots) return add(r, c);
+    return add(add(r, c), embedding(this.params.get('img.slot'), slots, [B, T]));
   }
 
   /** Added to the token embeddings: 2-D positions, and each image code's tile through img.in. */
@@ -278,6 +330,7 @@ export class MultimodalModel {
     if (pos2d.length !== ids.length) throw new Error(`MultimodalModel: ${ids.length} ids vs ${pos2d.length} pos2d`);
     const Vt = this.config.textVocabSize;
     const K = this.config.imageCodebookSize;
+    if (this.config.codesPerPatch > 1) return this.pos2dEmbedding(pos2d, B, T); // codes are their wte rows
     const codes = Int32Array.from(ids, (id) => (id >= Vt && id < Vt + K ? id - Vt : K));
     const f = embedding(this.tileTable().padded, codes, [B, T]); // (B, T, F), constant
     return add(this.pos2dEmbedding(pos2d, B, T), linear(f, this.params.get('img.in'), null)); // (B, T, C)
@@ -340,13 +393,14 @@ export class MultimodalModel {
   /** The K codes' logits alone: (h img.out^T) tiles^T, plus the mask-times-colour term; with factored
    *  codes h . E_k, E the factor sums. */
   private tileLogits(h: Tensor): Tensor {
-    if (this.factorRows) return this.twinsMasked(linear(h, this.codeOut(), null));
+    if (this.factorRows || this.config.codesPerPatch > 1) return this.twinsMasked(linear(h, this.codeOut(), null));
     return this.withTerm(h, linear(linear(h, this.params.get('img.out'), null), this.tileTable().tiles, null));
   }
 
   /** (K, C) the codes' output embeddings: tiles img.out, or with factored codes each code's mask, foreground
    *  and background rows of img.factor summed. */
   private codeOut(): Tensor {
+    if (this.config.codesPerPatch > 1) return this.params.get('img.code');
     if (!this.factorRows) return matmul(this.tileTable().tiles, this.params.get('img.out'));
     const table = this.params.get('img.factor');
     const [m, fg, bg] = this.factorRows;
@@ -381,7 +435,7 @@ export class MultimodalModel {
     const F = tileWidth(this.config);
     const C = this.config.nEmbd;
     const codes =
-      !this.factorRows && N * (F * K + C * F - C * K) <= K * F * C
+      !this.factorRows && this.config.codesPerPatch === 1 && N * (F * K + C * F - C * K) <= K * F * C
         ? this.tileLogits(h)
         : this.twinsMasked(this.withTerm(h, linear(h, this.codeOut(), null)));
     if (!this.config.keepCode) return codes;

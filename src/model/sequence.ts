@@ -5,12 +5,12 @@
 // Layout of a sequence (T tokens), following renderSequence():
 //   <|user|> [<|image|> c0 .. c63 <|/image|>] text... <|end|> <|model|> content... <|end|> ...
 // A token is "produced" when it lies in a model turn after the <|model|> marker: the content (text tokens,
-// <|image|>, the codes, <|/image|>) and the turn's closing <|end|>. pos2d[t] = r * grid + c for image codes,
+// <|image|>, the codes, <|/image|>) and the turn's closing <|end|>. pos2d[t] = its index in the image ((r * grid + c) * codesPerPatch + slot) for image codes,
 // -1 otherwise.
 
 import type { ImageRef } from '../data/sequence.js';
 import { MARKERS, type Role, type TaskItem } from '../data/sequence.js';
-import type { ImageTokenizer } from '../tokenizers/image/types.js';
+import { codesPerImage, type ImageTokenizer } from '../tokenizers/image/types.js';
 import type { BpeTokenizer } from '../tokenizers/index.js';
 
 export interface Tokenizers {
@@ -38,7 +38,7 @@ export interface TurnSpan {
 export interface BuiltSequence {
   ids: Int32Array; // (T,)
   produced: Uint8Array; // (T,) 1 = the model is trained to produce this token
-  pos2d: Int32Array; // (T,) r * grid + c for image codes, -1 otherwise
+  pos2d: Int32Array; // (T,) index in the image for image codes (r * grid + c with one code a patch), -1 otherwise
   turns: TurnSpan[];
   segments: SegmentSpan[];
 }
@@ -68,9 +68,9 @@ const codeCache = new WeakMap<ImageRef, Map<ImageTokenizer, Int32Array>>();
 /** Image codes of an image (memoised per image and tokenizer). */
 export function imageCodes(img: ImageRef, tok: ImageTokenizer): Int32Array {
   if (img.codes) {
-    if (img.codes.length !== tok.grid ** 2)
+    if (img.codes.length !== codesPerImage(tok))
       throw new Error(
-        `sequence builder: an image carries ${img.codes.length} codes, the tokenizer uses ${tok.grid ** 2}`,
+        `sequence builder: an image carries ${img.codes.length} codes, the tokenizer uses ${codesPerImage(tok)}`,
       );
     return img.codes;
   }

@@ -12,14 +12,16 @@
 // mass on without ever having produced it, and every head tried (grounding, mask times colour, factored
 // rows; docs/model.md) left the model's hidden state asking for the trained shape of that colour. With
 // two, drawing it is two choices, each one trained: `npm run bench:two-code` (held-out pairs drawn 0.97
-// against 0.00 for one code a patch, the same transformer and minutes). The joint model does not take it
-// yet: its sequences are one code a patch (ImageTokenizer.grid ** 2 codes), which the sequence builder checks.
+// against 0.00 for one code a patch, the same transformer and minutes). The joint model takes it with
+// ModelConfig.codesPerPatch 2 (train --set twoCodes=1): its images are then 2 * grid * grid tokens, the
+// sampler draws a shape code at even positions and a colour code at odd ones (slotRange), and a checkpoint
+// keeps the VQ-VAE, wrapped again on load.
 
 import { PALETTE } from '../data/world/spec.js';
 import type { ImageTokenizer } from '../tokenizers/image/types.js';
 import { codeFactors, codeTiles } from './code-factors.js';
 
-export class TwoCodeTokenizer {
+export class TwoCodeTokenizer implements ImageTokenizer {
   /** Image tokens a patch: its shape, then its colours. */
   readonly codesPerPatch = 2;
   /** Shape codes: 0 .. shapeCodes - 1. */

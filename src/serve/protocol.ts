@@ -8,6 +8,8 @@ export interface ModelInfo {
   imageSize: number;
   grid: number;
   codebookSize: number;
+  /** Codes a patch (2 for a two-code model). */
+  codesPerPatch: number;
   blockSize: number;
   parameters: number;
   /** Bytes of one live session's KV cache. */

@@ -81,7 +81,7 @@ export interface TurnDone {
 function turnText(json: SessionJson, m: ModelInfo, input: TurnRequest): SentText {
   const asked = input.text!;
   if (input.raw || input.mode === 'text') return { asked, sent: asked, canonicalized: false, notices: [] };
-  const shape = { imageSize: m.imageSize, grid: m.grid, codebookSize: m.codebookSize };
+  const shape = { imageSize: m.imageSize, grid: m.grid, codebookSize: m.codebookSize, codesPerPatch: m.codesPerPatch };
   const image = input.image?.image ?? Session.fromJSON(json, `session ${json.id}`, shape).lastImage();
   const read = turnTextForModel(asked, image);
   return { asked, sent: read.text, canonicalized: read.canonicalized, notices: read.notices };
@@ -327,6 +327,7 @@ export class Service {
       imageSize: m.imageSize,
       grid: m.grid,
       codebookSize: m.codebookSize,
+      codesPerPatch: m.codesPerPatch,
     });
     const j = parsed.toJSON();
     const put = (b64: string) => this.store.putImage(Buffer.from(b64, 'base64'));

@@ -21,6 +21,7 @@ import {
   type TurnOptions,
 } from '../infer/index.js';
 import { loadModel, type MultimodalModel, type Tokenizers } from '../model/index.js';
+import { drawnSoFar } from '../tokenizers/index.js';
 import { partialImage } from './images.js';
 import type { Job, JobResult, ModelInfo, WorkerInit, WorkerMessage } from './protocol.js';
 
@@ -51,6 +52,7 @@ function load(): void {
       imageSize: tok.image.imageSize,
       grid: c.imageGrid,
       codebookSize: c.imageCodebookSize,
+      codesPerPatch: c.codesPerPatch,
       blockSize: c.blockSize,
       parameters: model.params.count(),
       cacheBytes: c.nLayer * 2 * c.blockSize * c.nEmbd * 4,
@@ -102,13 +104,15 @@ function run(
   switch (job.kind) {
     case 'generate':
     case 'edit': {
-      const every = job.partials > 0 ? Math.max(1, Math.floor(m.info.grid ** 2 / (job.partials + 1))) : 0;
+      const cpp = m.info.codesPerPatch;
+      const every = job.partials > 0 ? Math.max(1, Math.floor((cpp * m.info.grid ** 2) / (job.partials + 1))) : 0;
       const onProgress = (p: Progress) => {
         check();
         if (every && p.codes && p.done % every === 0 && p.done < (p.total ?? 0) && p.done / every <= job.partials) {
-          const decoded = m.tok.image.decode(p.codes.map((c) => new Int32Array(c)));
+          const decoded = m.tok.image.decode(p.codes.map((c) => drawnSoFar(m.tok.image, c, p.done)));
+          const patches = Math.floor(p.done / cpp);
           for (const [index, d] of decoded.entries())
-            progress(p, { index, png: encodePng(partialImage(rgb(size, d), p.done, m.info.grid)) });
+            progress(p, { index, png: encodePng(partialImage(rgb(size, d), patches, m.info.grid)) });
         } else progress(p);
       };
       const o = { n: job.n, seed: job.seed, temperature: job.temperature, guidance: job.guidance, onProgress };

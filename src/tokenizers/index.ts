@@ -41,7 +41,7 @@ export {
   type TrainLog,
   trainVqvae,
 } from './image/train.js';
-export type { ImageTokenizer } from './image/types.js';
+export { codesPerImage, drawnSoFar, type ImageTokenizer } from './image/types.js';
 export { VQVAE_KIND, type VqForward, Vqvae, widths } from './image/vqvae.js';
 export {
   BpeTokenizer,

@@ -76,10 +76,11 @@ export function packBatch(
 function forEachCodeAfterImage(
   b: Batch,
   textVocab: number,
-  grid: number,
+  /** Codes of an image (ModelConfig codesPerImage). */
+  codes: number,
   f: (row: number, code: number, previous: number) => void,
 ): void {
-  const last = new Int32Array(grid * grid);
+  const last = new Int32Array(codes);
   for (let r = 0; r < b.B; r++) {
     last.fill(-1);
     for (let t = 0; t < b.T; t++) {
@@ -98,9 +99,9 @@ function forEachCodeAfterImage(
  * a row whose target is an image code that differs from the code the previous image in the same sequence
  * has at that grid position gets `weight`; every other row 1 (forEachCodeAfterImage).
  */
-export function changedCodeWeights(b: Batch, textVocab: number, grid: number, weight: number): Float32Array {
+export function changedCodeWeights(b: Batch, textVocab: number, codes: number, weight: number): Float32Array {
   const w = new Float32Array(b.B * b.T).fill(1);
-  forEachCodeAfterImage(b, textVocab, grid, (row, code, previous) => {
+  forEachCodeAfterImage(b, textVocab, codes, (row, code, previous) => {
     if (code !== previous) w[row] = weight;
   });
   return w;
@@ -134,13 +135,14 @@ export function residualDropFlags(
 export function keepTargets(
   b: Batch,
   textVocab: number,
-  grid: number,
+  /** Codes of an image (ModelConfig codesPerImage). */
+  codes: number,
   keepId: number,
 ): { targets: Int32Array; keepable: Uint8Array | null } {
   if (keepId < 0) return { targets: b.targets, keepable: null };
   const targets = Int32Array.from(b.targets);
   const keepable = new Uint8Array(b.B * b.T);
-  forEachCodeAfterImage(b, textVocab, grid, (row, code, previous) => {
+  forEachCodeAfterImage(b, textVocab, codes, (row, code, previous) => {
     keepable[row] = 1;
     if (code === previous) targets[row] = keepId;
   });

@@ -7,6 +7,7 @@ import type { TaskItem } from '../data/index.js';
 import { TokenCacheReader, TokenCacheWriter } from '../data/token-cache.js';
 import { specialIds, type Tokenizers } from '../model/index.js';
 import { Rng } from '../tensor/index.js';
+import { codesPerImage } from '../tokenizers/index.js';
 import { trainingSequence } from './batch.js';
 
 /** What the batch packer needs of a sequence. */
@@ -33,10 +34,10 @@ export function writeTaskCache(
   return w.finish();
 }
 
-/** 2-D positions of a token sequence: 0..grid*grid-1 for the codes after each <|image|>, -1 elsewhere. */
+/** 2-D positions of a token sequence: 0..codesPerImage-1 for the codes after each <|image|>, -1 elsewhere. */
 export function positions2d(ids: Int32Array, tok: Tokenizers): Int32Array {
   const sp = specialIds(tok);
-  const g2 = tok.image.grid ** 2;
+  const g2 = codesPerImage(tok.image);
   const pos = new Int32Array(ids.length).fill(-1);
   let p = -1;
   for (let i = 0; i < ids.length; i++) {

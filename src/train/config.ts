@@ -57,6 +57,12 @@ export interface TrainConfig {
    *  pixels; a model folder (init) gains it, the rows fitted by least squares to its code embeddings
    *  (MultimodalModel.withCodeFactors). 0: the model as it is. */
   codeFactors: number;
+  /** 1: two codes a patch (model/two-code.ts; ModelConfig.codesPerPatch 2): a fresh model's image tokenizer
+   *  writes each VQ code as its shape code and its colour code, and the model reads them as plain rows, its
+   *  block twice as long as the preset's (every image is twice the tokens). Only for a fresh run (a model
+   *  folder keeps the tokenizer it was made with); tileEdges, maskColorRank, codeFactors and
+   *  codeResidualDrop do not apply. 0: one code a patch. */
+  twoCodes: number;
   /** Probability, for each image code a training batch reads, of reading it without its per-code residual
    *  row of wte (by its tile's features alone). A code no training image holds (every patch of a held-out
    *  colour-shape pair, bench:heldout-codes) has a zero row, so without this the model never reads a code
@@ -97,6 +103,7 @@ const base: TrainConfig = {
   maskColorRank: 0,
   tileEdges: 0,
   codeFactors: 0,
+  twoCodes: 0,
   codeResidualDrop: 0,
   mixture: { ...DEFAULT_MIXTURE },
   data: '',
@@ -179,6 +186,12 @@ export function trainConfig(
   if (c.codeFactors !== 0 && c.codeFactors !== 1)
     problems.push(`codeFactors must be 0 or 1, got ${JSON.stringify(c.codeFactors)}`);
   if (c.codeFactors && c.maskColorRank) problems.push('codeFactors and maskColorRank cannot both be set');
+  if (c.twoCodes !== 0 && c.twoCodes !== 1) problems.push(`twoCodes must be 0 or 1, got ${JSON.stringify(c.twoCodes)}`);
+  if (c.twoCodes && (c.tileEdges || c.maskColorRank || c.codeFactors || c.codeResidualDrop))
+    problems.push(
+      'twoCodes reads codes as plain rows: tileEdges, maskColorRank, codeFactors and codeResidualDrop must be 0 with it',
+    );
+  if (c.twoCodes && c.init) problems.push('twoCodes is for a fresh run: a model folder (init) keeps its tokenizer');
   if (!(typeof c.editChangeWeight === 'number' && c.editChangeWeight >= 1 && c.editChangeWeight <= 100))
     problems.push(`editChangeWeight must be a number in [1, 100], got ${JSON.stringify(c.editChangeWeight)}`);
   if (!(typeof c.dataRatio === 'number' && c.dataRatio >= 0 && c.dataRatio <= 1))

@@ -5,7 +5,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeWorldItems, type TaskKind } from '../data/index.js';
 import type { Tokenizers } from '../model/index.js';
-import { loadModel, MultimodalModel, modelConfig, saveModel, tokenizerFactors } from '../model/index.js';
+import {
+  codesPerImageOf,
+  loadModel,
+  MODEL_PRESETS,
+  MultimodalModel,
+  modelConfig,
+  saveModel,
+  TwoCodeTokenizer,
+  tokenizerFactors,
+} from '../model/index.js';
 import {
   AdamW,
   clipGradNorm,
@@ -97,9 +106,12 @@ export class Trainer {
   }
 
   private static freshModel(config: Readonly<TrainConfig>): { model: MultimodalModel; tok: Tokenizers } {
-    const tok = buildTokenizers(config.textVocab, config.imageCodes, config.seed);
+    const built = buildTokenizers(config.textVocab, config.imageCodes, config.seed);
+    const tok = config.twoCodes ? { ...built, image: new TwoCodeTokenizer(built.image) } : built;
+    const preset = MODEL_PRESETS[config.model];
     const mc = modelConfig(
       {
+        ...(config.twoCodes ? { codesPerPatch: 2, blockSize: 2 * preset.blockSize } : {}),
         textVocabSize: tok.text.vocabSize,
         imageCodebookSize: tok.image.codebookSize,
         seed: config.seed,
@@ -184,8 +196,10 @@ export class Trainer {
           : null;
       const h = this.model.hidden(b.ids, b.pos2d, b.B, b.T, drop); // (B, T, C)
       const weights =
-        c.editChangeWeight !== 1 ? changedCodeWeights(b, mc.textVocabSize, mc.imageGrid, c.editChangeWeight) : null;
-      const { targets, keepable } = keepTargets(b, mc.textVocabSize, mc.imageGrid, this.model.keepId);
+        c.editChangeWeight !== 1
+          ? changedCodeWeights(b, mc.textVocabSize, codesPerImageOf(mc), c.editChangeWeight)
+          : null;
+      const { targets, keepable } = keepTargets(b, mc.textVocabSize, codesPerImageOf(mc), this.model.keepId);
       const loss = this.model.lossFrom(h, targets, weights, rowLoss, keepable);
       loss.backward();
       const gradNorm = clipGradNorm(this.model.params, c.clip);
@@ -240,7 +254,7 @@ export function calibrateKeep(model: MultimodalModel, tok: Tokenizers, seed: num
   const isKeep: number[] = []; // 1 where the target is KEEP, 0 where it is a code
   for (let at = 0; at < items.length; at += 8) {
     const b = makeBatch(items.slice(at, at + 8), tok, mc.blockSize, 0, new Rng(seed));
-    const { targets, keepable } = keepTargets(b, mc.textVocabSize, mc.imageGrid, model.keepId);
+    const { targets, keepable } = keepTargets(b, mc.textVocabSize, codesPerImageOf(mc), model.keepId);
     noGrad(() =>
       tidy(() => {
         const h = model.hidden(b.ids, b.pos2d, b.B, b.T);

@@ -46,6 +46,13 @@ test('codes, code counts, image sizes and texts are checked when a session loads
   refused(sessionJson(codes([...new Array(63).fill(7), 99999])), /codes: every code must be an integer in \[0, 2048\)/);
   refused(sessionJson(codes(new Array(64).fill(2 ** 31 - 1))), /codes: every code must be an integer in \[0, 2048\)/);
   refused(sessionJson(codes(new Array(10).fill(1))), /output\[0\]\.codes must be an array of 64 codes/);
+  // a two-code model's images are 128 codes (two a patch): a one-code image's 64 are refused
+  const twoCodes = { ...shape, codesPerPatch: 2 };
+  Session.fromJSON(sessionJson(codes(new Array(128).fill(7))), 'f.json', twoCodes);
+  assert.throws(
+    () => Session.fromJSON(sessionJson(codes(new Array(64).fill(7))), 'f.json', twoCodes),
+    /output\[0\]\.codes must be an array of 128 codes \(the 8x8 grid, 2 a patch\)/,
+  );
   refused(sessionJson([], png(1, 1)), /input\.image: image is 1x1; the model's images are 64x64/);
   // a 4000x4000 image (or any bomb) is refused from its header: nothing larger than 64x64 is decoded
   refused(
