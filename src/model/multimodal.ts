@@ -106,7 +106,7 @@ export class MultimodalModel {
     readonly config: Readonly<ModelConfig>,
     image?: ImageTokenizer,
   ) {
-    const { textVocabSize, imageCodebookSize, blockSize, nLayer, nHead, nEmbd, mlpHidden, seed, imageGrid } = config;
+    const { textVocabSize, imageCodebookSize, blockSize, nLayer, nHead, nEmbd, mlpHidden, seed } = config;
     const vocabSize = textVocabSize + imageCodebookSize + config.keepCode;
     this.gpt = new GPT({ vocabSize, blockSize, nLayer, nHead, nEmbd, mlpHidden, seed }, textVocabSize);
     if (config.codesPerPatch > 1) {

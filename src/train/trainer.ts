@@ -93,6 +93,13 @@ export class Trainer {
   static create(config: Readonly<TrainConfig>): Trainer {
     const loaded = config.init ? loadModel(config.init) : Trainer.freshModel(config);
     const { tok } = loaded;
+    if (
+      loaded.model.config.codesPerPatch > 1 &&
+      (config.tileEdges || config.maskColorRank || config.codeFactors || config.codeResidualDrop)
+    )
+      throw new Error(
+        `train config: ${config.init} is a two-code model (codes are plain rows): tileEdges, maskColorRank, codeFactors and codeResidualDrop do not apply to it`,
+      );
     const upgrade = config.keepCode === 1 && loaded.model.config.keepCode === 0;
     const kept = upgrade ? calibrateKeep(loaded.model.withKeepCode(tok.image), tok, config.seed) : loaded.model;
     const edged = config.tileEdges ? kept.withTileEdges(tok.image) : kept;

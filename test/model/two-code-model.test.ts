@@ -23,7 +23,7 @@ import {
 import { AdamW, clipGradNorm, noGrad, Rng, tidy } from '../../src/tensor/index.js';
 import { codesPerImage, drawnSoFar } from '../../src/tokenizers/index.js';
 import { keepTargets, makeBatch } from '../../src/train/batch.js';
-import { trainConfig } from '../../src/train/index.js';
+import { Trainer, trainConfig } from '../../src/train/index.js';
 import { testTokenizers } from '../helpers/model.js';
 
 const base = testTokenizers();
@@ -135,6 +135,11 @@ test('a tiny two-code model memorises two pictures and draws them back token for
     assert.equal(back.model.config.codesPerPatch, 2);
     const [x, y] = noGrad(() => [m, back.model].map((k) => Array.from(k.forward(b.ids, b.pos2d, b.B, b.T).data)));
     assert.deepEqual(y, x);
+    // a two-code model fine-tuned with a tile-grounded option is refused, not silently built without it
+    assert.throws(
+      () => Trainer.create(trainConfig({ init: join(dir, 'm'), tileEdges: 1 }, 'tiny')),
+      /is a two-code model \(codes are plain rows\): tileEdges/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
