@@ -38,23 +38,10 @@ TESSERA=${TESSERA:-node dist/src/cli/index.js}   # (overridable, e.g. to dry-run
 MIX='{"caption":1,"vqa":2,"ocr":1,"t2i":6,"edit":2,"chain":0.5,"compound":0.5,"fact":0.5,"fact_t2i":0.5,"imagine":0.5,"emoji_caption":0.15,"emoji_edit":0.15,"letters_t2i":1,"letters_ocr":1,"plan":0.5}'
 MIX_ASK="${MIX%\}},\"ask\":1}"
 MIX_EDIT=${MIX_ASK/\"edit\":2/\"edit\":3}
-MIX_LONG='{"caption":2,"vqa":2,"ocr":1,"t2i":6,"edit":5,"chain":1,"compound":1,"fact":0.5,"fact_t2i":0.5,"imagine":1,"emoji_caption":0.15,"emoji_edit":0.15,"letters_t2i":1,"letters_ocr":1,"plan":1,"ask":1}'
 [ -f dist/src/cli/index.js ] || npm run build
 
-# finished DIR: the run's checkpoint has reached its planned steps
-finished() {
-  [ -f "$1/checkpoint/state.json" ] &&
-    node -e 'const s=require(process.argv[1]);process.exit(s.step>=s.plannedSteps?0:1)' "$(realpath "$1/checkpoint/state.json")"
-}
-# stage DIR ARGS...: skip if finished, resume if started, else start with ARGS (--force: a stage stopped
-# before its first checkpoint left only a metrics.jsonl, with nothing to resume from)
-stage() {
-  local dir=$1
-  shift
-  if finished "$dir"; then echo "$dir: finished, skipped"
-  elif [ -f "$dir/checkpoint/state.json" ]; then $TESSERA train --resume "$dir"
-  else $TESSERA train "$@" --out "$dir" --force; fi
-}
+# shellcheck source=scripts/stages.sh
+source scripts/stages.sh   # MIX_LONG, finished, stage
 
 stage "$OUT/quick" --config default --minutes 28
 stage "$OUT/continue" --init "$OUT/quick/checkpoint" --steps 8000 --set lr=0.0005 --set warmup=20 --set evalN=0 \

@@ -16,22 +16,10 @@ cd "$(dirname "$0")/.."
 OUT=${1:-runs/two-recipe}
 TESSERA=${TESSERA:-node dist/src/cli/index.js}   # (overridable, e.g. to dry-run: TESSERA=echo)
 STEPS_LONG=${STEPS_LONG:-60000}
-MIX_LONG='{"caption":2,"vqa":2,"ocr":1,"t2i":6,"edit":5,"chain":1,"compound":1,"fact":0.5,"fact_t2i":0.5,"imagine":1,"emoji_caption":0.15,"emoji_edit":0.15,"letters_t2i":1,"letters_ocr":1,"plan":1,"ask":1}'
 [ -f dist/src/cli/index.js ] || npm run build
 
-# finished DIR: the run's checkpoint has reached its planned steps
-finished() {
-  [ -f "$1/checkpoint/state.json" ] &&
-    node -e 'const s=require(process.argv[1]);process.exit(s.step>=s.plannedSteps?0:1)' "$(realpath "$1/checkpoint/state.json")"
-}
-# stage DIR ARGS...: skip if finished, resume if started, else start with ARGS
-stage() {
-  local dir=$1
-  shift
-  if finished "$dir"; then echo "$dir: finished, skipped"
-  elif [ -f "$dir/checkpoint/state.json" ]; then $TESSERA train --resume "$dir"
-  else $TESSERA train "$@" --out "$dir" --force; fi
-}
+# shellcheck source=scripts/stages.sh
+source scripts/stages.sh   # MIX_LONG, finished, stage
 
 stage "$OUT/quick" --config default --minutes 28 --set twoCodes=1 --set keepCode=1 --keep-checkpoints 2000
 stage "$OUT/long" --init "$OUT/quick/checkpoint" --steps "$STEPS_LONG" --set lr=0.0005 --set warmup=20 --set evalN=0 \
