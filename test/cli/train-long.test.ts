@@ -1,4 +1,4 @@
-// scripts/train-long.sh, the longer recipe, as a dry run (TESSERA=echo prints each command instead of
+// scripts/train-long.sh, the longer recipe, and scripts/train-two.sh, the two-code one, as a dry run (TESSERA=echo prints each command instead of
 // running it): its stages in order, each starting from the one before, their mixtures, and the export of
 // the last stage; then, with a stage's checkpoint marked finished or started, that it is skipped or resumed.
 import assert from 'node:assert/strict';
@@ -13,8 +13,8 @@ const root = packageRoot();
 const dir = mkdtempSync(join(tmpdir(), 'tessera-train-long-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const dryRun = (out: string): string[] =>
-  execFileSync('bash', [join(root, 'scripts', 'train-long.sh'), out], {
+const dryRun = (out: string, script = 'train-long.sh'): string[] =>
+  execFileSync('bash', [join(root, 'scripts', script), out], {
     cwd: root,
     env: { ...process.env, TESSERA: 'echo' },
     encoding: 'utf8',
@@ -106,4 +106,18 @@ test('train-long.sh: a finished stage is skipped, a started one resumed', () => 
   assert.equal(lines[0], `${out}/quick: finished, skipped`);
   assert.equal(lines[1], `train --resume ${out}/continue`);
   assert.equal(arg(lines[2], '--init'), `${out}/continue/checkpoint`);
+});
+
+test("train-two.sh: the quick two-code stage, then the long one from it on the longer recipe's last mixture", () => {
+  const out = join(dir, 'two');
+  const lines = dryRun(out, 'train-two.sh').filter((l) => l.startsWith('train') || l.startsWith('export'));
+  assert.equal(lines.length, 3, lines.join('\n'));
+  assert.match(lines[0], /^train --config default --minutes 28 --set twoCodes=1 --set keepCode=1 /);
+  assert.equal(arg(lines[0], '--out'), `${out}/quick`);
+  assert.equal(arg(lines[1], '--init'), `${out}/quick/checkpoint`);
+  assert.equal(arg(lines[1], '--out'), `${out}/long`);
+  assert.ok(!lines[1].includes('twoCodes'), 'a model folder keeps its tokenizer');
+  const recover = dryRun(join(dir, 'long-for-two')).filter((l) => l.startsWith('train'))[10];
+  assert.deepEqual(mixture(lines[1]), mixture(recover));
+  assert.equal(lines[2], `export ${out}/long/checkpoint ${out}/model`);
 });
