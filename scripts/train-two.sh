@@ -5,7 +5,7 @@
 # then its colours: model/two-code.ts), so a held-out colour-shape pair is two trained tokens. Stages:
 #   1. quick: the 28-minute default run on two codes a patch with KEEP (the quick two-code recipe; 24,623
 #      steps, 206k items on the second machine's 2 cores), a checkpoint kept every 2,000 steps;
-#   2. long: STEPS_LONG more steps from it on a fresh item stream (seed 2), peak lr 5e-4, on the longer
+#   2. long: STEPS_LONG (52,182: what 70 minutes gave) more steps from it on a fresh item stream (seed 2), peak lr 5e-4, on the longer
 #      recipe's last mixture (MIX_LONG: the letter-string sign tasks, plans and questions in other
 #      phrasings added), a checkpoint kept every 15,000 steps (the scaling table);
 #   then the model folder is exported to OUT/model.
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/two-recipe}
 TESSERA=${TESSERA:-node dist/src/cli/index.js}   # (overridable, e.g. to dry-run: TESSERA=echo)
-STEPS_LONG=${STEPS_LONG:-60000}
+STEPS_LONG=${STEPS_LONG:-52182}
 [ -f dist/src/cli/index.js ] || npm run build
 
 # shellcheck source=scripts/stages.sh
