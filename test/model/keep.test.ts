@@ -10,6 +10,7 @@ import { makeWorldItem, renderScene, sampleScene, userImage, userText } from '..
 import { editImage, generateImages, sampleTurn, turnPrompt } from '../../src/infer/index.js';
 import { loadModel, MultimodalModel, modelConfig, saveModel, specialIds } from '../../src/model/index.js';
 import { noGrad, Rng } from '../../src/tensor/index.js';
+import { codesPerImage } from '../../src/tokenizers/index.js';
 import { keepTargets, makeBatch } from '../../src/train/batch.js';
 import { trainConfig } from '../../src/train/index.js';
 import { testTokenizers } from '../helpers/model.js';
@@ -64,7 +65,7 @@ test('keepTargets: exactly the edit targets equal to the input code at their pos
   const same = Array.from(ca).filter((x, p) => x === cb[p]).length;
   assert.ok(same > 20 && same < 64, `${same} of 64 codes unchanged`);
   const b = makeBatch([item], tok, k.config.blockSize, 0, new Rng(1));
-  const { targets: t, keepable } = keepTargets(b, Vt, 8, k.keepId);
+  const { targets: t, keepable } = keepTargets(b, Vt, codesPerImage(tok.image), k.keepId);
   let kept = 0;
   for (let i = 0; i < t.length; i++) {
     if (t[i] === k.keepId) kept++;
@@ -77,9 +78,9 @@ test('keepTargets: exactly the edit targets equal to the input code at their pos
     64,
   );
   // The input image's own tokens are not targets, and the ids fed are untouched.
-  assert.equal(keepTargets(b, Vt, 8, -1).targets, b.targets);
+  assert.equal(keepTargets(b, Vt, codesPerImage(tok.image), -1).targets, b.targets);
   const t2i = makeBatch([makeWorldItem('t2i', 'train', 1, 3)], tok, k.config.blockSize, 0, new Rng(1));
-  const first = keepTargets(t2i, Vt, 8, k.keepId);
+  const first = keepTargets(t2i, Vt, codesPerImage(tok.image), k.keepId);
   assert.deepEqual(first.targets, t2i.targets, 'a first picture has nothing to keep');
   assert.ok(first.keepable!.every((x) => x === 0));
 });

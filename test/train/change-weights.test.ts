@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { makeWorldItem, type Segment } from '../../src/data/index.js';
 import { Rng } from '../../src/tensor/index.js';
+import { codesPerImage } from '../../src/tokenizers/index.js';
 import { changedCodeWeights, makeBatch, trainConfig } from '../../src/train/index.js';
 import { testTokenizers } from '../helpers/model.js';
 
@@ -20,7 +21,7 @@ test('edit items: weighted rows are the changed codes, at their positions; t2i r
     const edit = makeWorldItem('edit', 'train', 7, k);
     const t2i = makeWorldItem('t2i', 'train', 7, k);
     const b = makeBatch([edit, t2i], tok, 384, 0, new Rng(1));
-    const w = changedCodeWeights(b, tok.text.vocabSize, tok.image.grid, 4);
+    const w = changedCodeWeights(b, tok.text.vocabSize, codesPerImage(tok.image), 4);
     const [before, after] = tok.image.encode(images(edit.segments));
     const changed = [...before.keys()].filter((p) => before[p] !== after[p]);
     const rows = [...w.subarray(0, b.T).keys()].filter((i) => w[i] === 4);
