@@ -108,10 +108,10 @@ test('train-long.sh: a finished stage is skipped, a started one resumed', () => 
   assert.equal(arg(lines[2], '--init'), `${out}/continue/checkpoint`);
 });
 
-test("train-two.sh: the quick two-code stage, then the long one from it on the longer recipe's last mixture", () => {
+test("train-two.sh: the quick two-code stage, the long one on the longer recipe's last mixture, then signs", () => {
   const out = join(dir, 'two');
   const lines = dryRun(out, 'train-two.sh').filter((l) => l.startsWith('train') || l.startsWith('export'));
-  assert.equal(lines.length, 3, lines.join('\n'));
+  assert.equal(lines.length, 4, lines.join('\n'));
   assert.match(lines[0], /^train --config default --minutes 28 --set twoCodes=1 --set keepCode=1 /);
   assert.equal(arg(lines[0], '--out'), `${out}/quick`);
   assert.equal(arg(lines[1], '--init'), `${out}/quick/checkpoint`);
@@ -119,5 +119,8 @@ test("train-two.sh: the quick two-code stage, then the long one from it on the l
   assert.ok(!lines[1].includes('twoCodes'), 'a model folder keeps its tokenizer');
   const recover = dryRun(join(dir, 'long-for-two')).filter((l) => l.startsWith('train'))[10];
   assert.deepEqual(mixture(lines[1]), mixture(recover));
-  assert.equal(lines[2], `export ${out}/long/checkpoint ${out}/model`);
+  // the signs stage: from the long one, the same mixture with the sign tasks weighed up
+  assert.equal(arg(lines[2], '--init'), `${out}/long/checkpoint`);
+  assert.deepEqual(mixture(lines[2]), { ...mixture(recover), ocr: 2, letters_t2i: 4, letters_ocr: 2 });
+  assert.equal(lines[3], `export ${out}/signs/checkpoint ${out}/model`);
 });
