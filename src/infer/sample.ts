@@ -177,14 +177,13 @@ export function previousImageCodes(ids: ArrayLike<number>, tok: Tokenizers, g2: 
 function imageDraw(model: MultimodalModel, tok: Tokenizers, prev: Int32Array | null, keepBias = DEFAULT_KEEP_BIAS) {
   const sp = specialIds(tok);
   const keep = prev ? model.keepId : -1;
-  const slots = (tok.image.codesPerPatch ?? 1) > 1 && tok.image.slotRange ? tok.image.slotRange.bind(tok.image) : null;
-  const every = (i: number) => (i >= sp.imageBase && i < sp.imageBase + sp.imageCount) || (keep >= 0 && i === keep);
-  const bySlot = Array.from({ length: slots ? (tok.image.codesPerPatch ?? 1) : 0 }, (_, slot) => {
-    const [lo, hi] = slots!(slot);
+  // one predicate a slot of a patch (position p is slot p % codesPerPatch)
+  const bySlot = Array.from({ length: tok.image.codesPerPatch ?? 1 }, (_, slot) => {
+    const [lo, hi] = tok.image.slotRange?.(slot) ?? [0, sp.imageCount];
     return (i: number) => (i >= sp.imageBase + lo && i < sp.imageBase + hi) || (keep >= 0 && i === keep);
   });
   return {
-    allowedAt: (p: number) => (slots ? bySlot[p % bySlot.length] : every),
+    allowedAt: (p: number) => bySlot[p % bySlot.length],
     /** The logits to draw from: KEEP's lowered by keepBias (in place: the buffer is refilled every step). */
     bias: (logits: Float32Array) => {
       if (keep >= 0 && keepBias !== 0) logits[keep] -= keepBias;

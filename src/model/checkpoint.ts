@@ -168,18 +168,12 @@ export function loadModelFrom(files: FileSource, optimizerFor?: (m: MultimodalMo
     }
   }
   const tok: Tokenizers = { text, image };
-  if (image.codebookSize !== config.imageCodebookSize)
-    throw new CheckpointError(
-      cfgPath,
-      `the image tokenizer has ${image.codebookSize} codes${config.codesPerPatch > 1 ? ` written ${config.codesPerPatch} a patch` : ''}, the config ${config.imageCodebookSize}`,
-      'use the checkpoint as tessera wrote it',
-    );
-  model.setImageTokenizer(image);
   if (text.vocabSize !== config.textVocabSize || image.codebookSize !== config.imageCodebookSize)
     throw new CheckpointError(
       cfgPath,
       `the tokenizers (${text.vocabSize} text ids, ${image.codebookSize} codes) do not match the config (${config.textVocabSize}, ${config.imageCodebookSize})`,
       'use the checkpoint as tessera wrote it',
     );
+  model.setImageTokenizer(image);
   return { model, tok, optimizer, state };
 }

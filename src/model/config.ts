@@ -136,13 +136,10 @@ export const MODEL_LIMITS = Object.freeze({
 export function parameterEstimate(c: Readonly<ModelConfig>): number {
   const V = c.textVocabSize + c.imageCodebookSize;
   const C = c.nEmbd;
-  if (c.codesPerPatch > 1)
-    return (
-      c.nLayer * (4 * C * C + 2 * C * c.mlpHidden) + (V + c.blockSize + c.textVocabSize) * C + c.imageCodebookSize * C
-    );
+  const core = c.nLayer * (4 * C * C + 2 * C * c.mlpHidden) + (V + c.blockSize + c.textVocabSize) * C;
+  if (c.codesPerPatch > 1) return core + c.imageCodebookSize * C; // img.code
   return (
-    c.nLayer * (4 * C * C + 2 * C * c.mlpHidden) +
-    (V + c.blockSize + c.textVocabSize) * C +
+    core +
     C * tileWidth(c) +
     (c.codeFactorRows ? 0 : C * tileWidth(c)) +
     c.codeFactorRows * C +

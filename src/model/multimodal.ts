@@ -162,15 +162,11 @@ export class MultimodalModel {
       throw new Error(
         `MultimodalModel: the image tokenizer's grid is ${image.grid}, the config's ${this.config.imageGrid}`,
       );
-    if (cpp > 1) {
-      if (image.codebookSize !== K)
-        throw new Error(`MultimodalModel: the image tokenizer has ${image.codebookSize} codes, the config ${K}`);
-      return; // plain rows: nothing is read from the tokenizer
-    }
-    const F = this.config.tileFeatures;
-    const p = image.imageSize / image.grid;
     if (image.codebookSize !== K)
       throw new Error(`MultimodalModel: the image tokenizer has ${image.codebookSize} codes, the config ${K}`);
+    if (cpp > 1) return; // plain rows: nothing is read from the tokenizer
+    const F = this.config.tileFeatures;
+    const p = image.imageSize / image.grid;
     if (2 * 3 * p * p !== F)
       throw new Error(`MultimodalModel: tiles of ${p}x${p} give ${6 * p * p} features, the config says ${F}`);
     if (this.config.maskColorRank && p % 2 !== 0)

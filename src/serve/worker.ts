@@ -105,7 +105,7 @@ function run(
     case 'generate':
     case 'edit': {
       const cpp = m.info.codesPerPatch;
-      const every = job.partials > 0 ? Math.max(1, Math.floor((cpp * m.info.grid ** 2) / (job.partials + 1))) : 0;
+      const every = job.partials > 0 ? Math.max(1, Math.floor(m.model.codesPerImage / (job.partials + 1))) : 0;
       const onProgress = (p: Progress) => {
         check();
         if (every && p.codes && p.done % every === 0 && p.done < (p.total ?? 0) && p.done / every <= job.partials) {

@@ -3,7 +3,7 @@
 // caption among all the captions of the set?). Used to measure fine-tuning on a user's own data, and the
 // world's items beside them (so forgetting shows), and the image tokenizer's fit to the user's images.
 import { modelText, type RgbImage, type TaskItem, userImage, userText } from '../data/index.js';
-import { codesPerImageOf, type MultimodalModel, type Tokenizers } from '../model/index.js';
+import type { MultimodalModel, Tokenizers } from '../model/index.js';
 import { noGrad, Rng, tidy } from '../tensor/index.js';
 import { psnr, sampleScenes } from '../tokenizers/index.js';
 import { keepTargets, makeBatch } from './batch.js';
@@ -26,12 +26,7 @@ export function itemLosses(
     const rowLoss = new Float32Array(b.B * b.T);
     noGrad(() =>
       tidy(() => {
-        const { targets, keepable } = keepTargets(
-          b,
-          model.config.textVocabSize,
-          codesPerImageOf(model.config),
-          model.keepId,
-        );
+        const { targets, keepable } = keepTargets(b, model.config.textVocabSize, model.codesPerImage, model.keepId);
         model.lossFrom(model.hidden(b.ids, b.pos2d, b.B, b.T), targets, null, rowLoss, keepable);
       }),
     );
